@@ -1,0 +1,147 @@
+"""The survey app: ``create_app`` is the only place that wires things together."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from survey_app.config import PROJECT_ROOT, Settings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+LOCALES = ("vi", "en")
+LOCALE_COOKIE = "lang"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if app.config["SESSION_COOKIE_SECURE"]:
+            return True
+        return has_request_context() and request.is_secure
+
+
+def select_locale() -> str:
+    """Vietnamese unless the person chose English (remembered in a cookie)."""
+    if not has_request_context():
+        return "vi"
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    return chosen if chosen in LOCALES else "vi"
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if current_user and getattr(current_user, "is_authenticated", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app(config: Settings | dict | None = None) -> Flask:
+    """Build the application from ``config`` (a Settings), or from the environment."""
+    settings = config if isinstance(config, Settings) else Settings.from_env()
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.update(settings.flask_config())
+    if isinstance(config, dict):
+        app.config.update(config)
+    app.config["SETTINGS"] = settings
+    app.session_interface = SessionInterface()
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from survey_app.access import check_all_routes_declared, enforce_access
+    from survey_app.errors import register_error_handlers
+
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+    register_error_handlers(app)
+    check_all_routes_declared(app)
+
+    from survey_app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from survey_app import models
+    from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(login_id: str):
+        from sqlalchemy import select
+
+        user = db.session.scalars(
+            select(models.User).where(models.User.login_id == login_id)
+        ).first()
+        return user if user is not None and user.is_active else None
+
+    @app.context_processor
+    def template_globals():
+        from flask_babel import get_locale
+
+        from survey_app.access import Perm, has_perm
+
+        return {
+            "locale": str(get_locale() or "vi"),
+            "Perm": Perm,
+            "can": lambda perm: has_perm(current_user, perm),
+            "request_id": g.get("request_id"),
+        }
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from survey_app.admin import bp as admin_bp
+    from survey_app.auth import bp as auth_bp
+    from survey_app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

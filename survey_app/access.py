@@ -1,0 +1,105 @@
+"""One access rule per route, declared where the route is; deny by default.
+
+Every view carries exactly one ``@access(...)``. A ``before_request`` guard enforces it and
+``check_all_routes_declared`` refuses to start an app with an undeclared endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from survey_app.models.users import Role
+
+
+class Perm(StrEnum):
+    UNITS_VIEW = "admin:units:view"
+    UNITS_EDIT = "admin:units:edit"
+    USERS_MANAGE = "admin:users:manage"
+    SURVEYS_PREVIEW = "surveys:definitions:preview"
+    SURVEYS_MANAGE = "surveys:definitions:manage"
+
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(Perm),
+    Role.OFFICE: frozenset({Perm.UNITS_VIEW, Perm.SURVEYS_PREVIEW}),
+    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW}),
+    Role.REVIEWER: frozenset({Perm.UNITS_VIEW}),
+    Role.INSPECTOR: frozenset(),
+    Role.REPORTER: frozenset(),
+}
+
+
+def has_perm(user, perm: Perm) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return perm in ROLE_PERMS.get(Role(user.role), frozenset())
+
+
+@dataclass(frozen=True)
+class Rule:
+    public: bool = False
+    login: bool = False
+    perms: tuple[Perm, ...] = ()
+
+    def describe(self) -> str:
+        if self.public:
+            return "public"
+        if self.perms:
+            return ",".join(self.perms)
+        return "login"
+
+
+def access(*perms: Perm, public: bool = False, login: bool = False) -> Callable:
+    """Declare who may reach a view: ``public=True``, ``login=True`` or permissions (all of)."""
+    if sum([public, login, bool(perms)]) != 1:
+        raise ValueError("access() takes exactly one of public=True, login=True or permissions")
+
+    def decorate(view: Callable) -> Callable:
+        if hasattr(view, "access_rule"):
+            raise ValueError(f"{view.__name__} already has an access rule")
+        view.access_rule = Rule(public=public, login=login, perms=tuple(perms))  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def rule_for(app: Flask, endpoint: str | None) -> Rule | None:
+    view = app.view_functions.get(endpoint or "")
+    return getattr(view, "access_rule", None)
+
+
+UNGUARDED_ENDPOINTS = frozenset({"static"})
+
+
+def check_all_routes_declared(app: Flask) -> None:
+    """Refuse to start when any endpoint lacks an access rule."""
+    missing = sorted(
+        endpoint
+        for endpoint in app.view_functions
+        if endpoint not in UNGUARDED_ENDPOINTS and rule_for(app, endpoint) is None
+    )
+    if missing:
+        raise RuntimeError(f"Routes without an access rule: {', '.join(missing)}")
+
+
+def enforce_access():
+    """``before_request`` guard: apply the endpoint's declared rule."""
+    if request.endpoint is None or request.endpoint in UNGUARDED_ENDPOINTS:
+        return None  # 404/405 are raised by routing itself
+    rule = rule_for(current_app, request.endpoint)
+    if rule is None:
+        abort(403)
+    if rule.public:
+        return None
+    if not current_user.is_authenticated:
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    if rule.perms and not all(has_perm(current_user, p) for p in rule.perms):
+        abort(403)
+    return None

@@ -1,0 +1,87 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from survey_app.forms import BaseForm
+from survey_app.models.units import UnitKind
+from survey_app.models.users import Role
+
+CODE_RULE = Regexp(
+    r"^[A-Za-z0-9_.\-]+$",
+    message=_l("Use only letters without accents, digits, dot, dash and underscore."),
+)
+
+
+def kind_choices():
+    return [(k.value, k.label) for k in UnitKind]
+
+
+def role_choices():
+    return [(r.value, r.label) for r in Role]
+
+
+class UnitForm(BaseForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE_RULE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=kind_choices, validators=[DataRequired()])
+    parent_code = SelectField(_l("Parent unit"), choices=[], validators=[Optional()])
+
+
+class RosterUploadForm(BaseForm):
+    file = FileField(
+        _l("Roster file (.xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx"], _l("Only Excel .xlsx files can be imported.")),
+        ],
+    )
+
+
+class UserCreateForm(BaseForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocapitalize": "none"},
+    )
+    full_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    unit_code = SelectField(_l("Unit"), choices=[], validators=[Optional()])
+    department_code = SelectField(_l("Department"), choices=[], validators=[Optional()])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=8, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class UserEditForm(BaseForm):
+    full_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    unit_code = SelectField(_l("Unit"), choices=[], validators=[Optional()])
+    department_code = SelectField(_l("Department"), choices=[], validators=[Optional()])
+    is_active = BooleanField(_l("Account active"))
+
+
+class PasswordResetForm(BaseForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=8, max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

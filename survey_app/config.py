@@ -1,0 +1,96 @@
+"""Settings from the environment: the only module that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """Return the secret stored in ``path``, generating it on first run (mode 0600)."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know about where it runs.
+
+    Tests build one directly; ``from_env`` builds it for ``make run`` and ``survey-app``.
+    """
+
+    instance_path: Path
+    secret_key: str
+    database_url: str
+    base_url: str = "http://127.0.0.1:5000"
+    redis_url: str | None = None
+    trust_proxy: bool = False
+    session_cookie_secure: bool = False
+    max_upload_mb: int = 10
+    login_limit: str = "5 per minute;20 per hour"
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+        instance.mkdir(parents=True, exist_ok=True)
+        secret = env.get("SECRET_KEY") or _read_or_create_secret(instance / "secret_key")
+        database_url = env.get("DATABASE_URL") or sqlite_url(instance / "survey_app.sqlite3")
+        return cls(
+            instance_path=instance,
+            secret_key=secret,
+            database_url=database_url,
+            base_url=(env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            redis_url=env.get("REDIS_URL") or None,
+            trust_proxy=_flag(env.get("TRUST_PROXY")),
+            session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE")),
+            max_upload_mb=int(env.get("MAX_UPLOAD_MB") or 10),
+            login_limit=env.get("LOGIN_LIMIT") or "5 per minute;20 per hour",
+        )
+
+    def flask_config(self) -> dict:
+        """The Flask/extension configuration keys derived from these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "BASE_URL": self.base_url,
+            "TESTING": self.testing,
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "BABEL_DEFAULT_LOCALE": "vi",
+            "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+            "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "survey_app" / "translations"),
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": False,
+            "LOGIN_LIMIT": self.login_limit,
+            "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+            "TRUST_PROXY": self.trust_proxy,
+            **self.extra,
+        }
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"

@@ -1,0 +1,59 @@
+"""Home page, health check and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from survey_app import LOCALE_COOKIE, LOCALES
+from survey_app.access import access
+from survey_app.extensions import db
+from survey_app.main import bp
+
+
+@bp.get("/")
+@access(login=True)
+def index():
+    return render_template("main/index.html", user=current_user)
+
+
+@bp.get("/healthz")
+@access(public=True)
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable", "database": "down"}, 503
+    return {"status": "ok", "database": "up"}
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths are followed after a form, never another host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.post("/language")
+@access(public=True)
+def set_language():
+    lang = request.form.get("lang", "vi")
+    response = redirect(safe_next(request.form.get("next"), url_for("auth.login")))
+    if lang in LOCALES:
+        response.set_cookie(
+            LOCALE_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response

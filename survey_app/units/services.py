@@ -1,0 +1,148 @@
+"""Reading and changing the unit tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app.errors import UserError
+from survey_app.models import audit
+from survey_app.models.units import Unit, UnitKind, may_sit_under
+
+
+class UnitError(UserError):
+    status = 400
+
+
+@dataclass
+class TreeNode:
+    unit: Unit
+    children: list[TreeNode] = field(default_factory=list)
+    matches: bool = True
+    open: bool = False
+
+
+def all_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.name)))
+
+
+def unit_tree(session: Session, query: str = "") -> list[TreeNode]:
+    """The whole tree (one query); with ``query``, only matches and their ancestors, opened."""
+    units = all_units(session)
+    nodes = {u.id: TreeNode(u) for u in units}
+    roots: list[TreeNode] = []
+    for unit in units:
+        node = nodes[unit.id]
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
+        (parent.children if parent else roots).append(node)
+    for node in nodes.values():
+        node.children.sort(key=_sort_key)
+    roots.sort(key=_sort_key)
+    needle = query.strip().casefold()
+    if not needle:
+        for root in roots:
+            root.open = True
+        return roots
+    return [n for n in roots if _filter(n, needle)]
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(UnitKind)}
+
+
+def _sort_key(node: TreeNode) -> tuple[int, str]:
+    return (_KIND_ORDER.get(UnitKind(node.unit.kind), 99), node.unit.name.casefold())
+
+
+def _filter(node: TreeNode, needle: str) -> bool:
+    """Keep nodes that match or have matching descendants; open the paths to matches."""
+    node.matches = needle in node.unit.name.casefold() or needle in node.unit.code.casefold()
+    node.children = [c for c in node.children if _filter(c, needle)]
+    node.open = bool(node.children)
+    return node.matches or bool(node.children)
+
+
+def get_unit(session: Session, code: str) -> Unit | None:
+    return session.scalars(select(Unit).where(Unit.code == code)).first()
+
+
+def ancestors(session: Session, unit: Unit) -> list[Unit]:
+    chain, seen = [], set()
+    parent_id = unit.parent_id
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        parent = session.get(Unit, parent_id)
+        if parent is None:
+            break
+        chain.append(parent)
+        parent_id = parent.parent_id
+    return chain
+
+
+def save_unit(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None,
+    unit: Unit | None = None,
+    actor=None,
+) -> Unit:
+    """Create ``unit`` (or update it, which may move it), checking the tree's rules.
+
+    Raises UnitError.
+    """
+    code, name, parent_code = code.strip(), name.strip(), (parent_code or "").strip() or None
+    if not code:
+        raise UnitError(_("The code is required."))
+    if not name:
+        raise UnitError(_("The name is required."))
+    try:
+        kind_enum = UnitKind(kind)
+    except ValueError:
+        raise UnitError(_("Unknown unit kind: %(kind)s", kind=kind)) from None
+    existing = get_unit(session, code)
+    if existing is not None and existing is not unit:
+        raise UnitError(_("Another unit already has the code %(code)s.", code=code))
+    parent = None
+    if parent_code:
+        parent = get_unit(session, parent_code)
+        if parent is None:
+            raise UnitError(_("Unknown parent unit code: %(code)s", code=parent_code))
+        if unit is not None and (parent is unit or unit in ancestors(session, parent)):
+            raise UnitError(_("A unit cannot be moved under itself or one of its own units."))
+    parent_kind = UnitKind(parent.kind) if parent else None
+    if not may_sit_under(kind_enum, parent_kind):
+        raise UnitError(_kind_message(kind_enum, parent_kind))
+    if unit is not None:
+        for child in session.scalars(select(Unit).where(Unit.parent_id == unit.id)):
+            if not may_sit_under(UnitKind(child.kind), kind_enum):
+                raise UnitError(
+                    _(
+                        "The unit %(child)s could no longer sit under this one with that kind.",
+                        child=child.name,
+                    )
+                )
+    action = "unit.update" if unit is not None else "unit.create"
+    if unit is None:
+        unit = Unit(code=code)
+        session.add(unit)
+    unit.code, unit.name, unit.kind = code, name, kind_enum.value
+    unit.parent = parent
+    unit.parent_id = parent.id if parent else None
+    session.flush()
+    audit.record(session, action, code, actor=actor, name=name, kind=kind, parent=parent_code)
+    return unit
+
+
+def _kind_message(kind: UnitKind, parent_kind: UnitKind | None) -> str:
+    if parent_kind is None:
+        return _("A unit of kind “%(kind)s” needs a parent unit.", kind=kind.label)
+    return _(
+        "A unit of kind “%(kind)s” cannot sit under a unit of kind “%(parent)s”.",
+        kind=kind.label,
+        parent=parent_kind.label,
+    )

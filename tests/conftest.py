@@ -1,0 +1,179 @@
+"""Fixtures: a migrated database per test session (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), an app bound to it, clean tables for every test, and clients."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from survey_app import create_app
+from survey_app.config import Settings, sqlite_url
+from survey_app.extensions import db as _db
+from survey_app.extensions import limiter
+from survey_app.models import Base
+
+PASSWORD = "mat-khau-thu-nghiem"
+
+
+def _create_postgres_database(url: str) -> tuple[str, callable]:
+    """Make a database with a random name for this session; return its URL and a dropper."""
+    base = make_url(url)
+    name = f"test_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        url, drop = _create_postgres_database(pg)
+        yield url
+        drop()
+    else:
+        yield sqlite_url(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, database_url) -> Settings:
+    return Settings(
+        instance_path=tmp_path_factory.mktemp("instance"),
+        secret_key=secrets.token_urlsafe(32),
+        database_url=database_url,
+        testing=True,
+        login_limit="5 per minute",
+    )
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and so its own ``g`` and db session), as in
+    production, even though the test itself holds one open for its own queries."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from flask_migrate import upgrade
+
+    app = create_app(settings)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The session, with every table emptied after the test."""
+    ctx = app.app_context()
+    ctx.push()
+    limiter.reset()
+    yield _db
+    _db.session.rollback()
+    _db.session.remove()
+    empty_all_tables(_db.engine)
+    ctx.pop()
+
+
+def empty_all_tables(engine) -> None:
+    tables = Base.metadata.sorted_tables
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+        for table in reversed(tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def roster(db):
+    """The shipped roster and departments (as `make run` loads them), without the admin."""
+    from survey_app.accounts.services import bootstrap
+
+    result = bootstrap(db.session)
+    db.session.commit()
+    return result
+
+
+@pytest.fixture
+def make_user(db, roster):
+    from survey_app.accounts.services import create_user
+
+    def make(role: str = "admin", username: str | None = None, **kwargs):
+        defaults = {"reporter": {"unit_code": "KT-DAKHA"}, "reviewer": {"department_code": "CSPL"}}
+        options = {**defaults.get(role, {}), **kwargs}
+        user = create_user(
+            db.session, username or f"{role}-{secrets.token_hex(3)}", PASSWORD, role, **options
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the form at ``path`` (as a browser would read it)."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password: str = PASSWORD):
+        token = csrf_token(client)
+        response = client.post(
+            "/login", data={"username": user.username, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def login_as(make_user, login):
+    def do(role: str, **kwargs):
+        user = make_user(role, **kwargs)
+        login(user)
+        return user
+
+    return do
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )

@@ -1,0 +1,136 @@
+"""The application shell: health check, error pages, security headers, language switch."""
+
+import re
+
+import sqlalchemy as sa
+
+from tests.conftest import csrf_token
+
+
+def test_healthz_answers_ok_when_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "up"}
+
+
+def test_healthz_answers_503_when_database_is_down(app, client, monkeypatch):
+    from survey_app.extensions import db
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "down"
+
+
+def test_unknown_page_is_a_vietnamese_404_without_trace(client):
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Không tìm thấy trang" in html
+    assert "Traceback" not in html
+    assert 'href="/"' in html
+
+
+def test_wrong_method_is_405_page(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert "Thao tác này không được phép" in response.get_data(as_text=True)
+
+
+def test_too_large_upload_is_413_page(app, client):
+    original = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    try:
+        response = client.post("/login", data={"username": "x" * 500})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = original
+    assert response.status_code == 413
+    assert "quá lớn" in response.get_data(as_text=True)
+
+
+def test_unexpected_error_is_a_500_page_without_trace(app, client):
+    from survey_app.access import access
+
+    @access(public=True)
+    def explode():
+        raise RuntimeError("secret internals")
+
+    app.view_functions["main.healthz"], original = explode, app.view_functions["main.healthz"]
+    try:
+        response = client.get("/healthz", headers={"Accept": "text/html"})
+    finally:
+        app.view_functions["main.healthz"] = original
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "secret internals" not in html and "Traceback" not in html
+    assert "Đã có lỗi" in html
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/login", "/healthz", "/nowhere", "/static/css/app.css"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"]
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "<script>" not in html and " style=" not in html and " onclick=" not in html
+
+
+def test_session_cookie_is_httponly_lax_and_secure_over_https(client, make_user):
+    user = make_user("admin")
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": "mat-khau-thu-nghiem", "csrf_token": token},
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+    https = client.application.test_client()
+    page = https.get("/login", base_url="https://localhost")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = https.post(
+        "/login",
+        base_url="https://localhost",
+        data={"username": user.username, "password": "mat-khau-thu-nghiem", "csrf_token": token},
+        headers={"Referer": "https://localhost/login"},
+    )
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_vietnamese_by_default_and_english_switch_is_remembered(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="vi">' in html and "Đăng nhập" in html
+    token = csrf_token(client)
+    response = client.post("/language", data={"lang": "en", "next": "/login", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    html = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Sign in" in html
+    html = client.get("/nowhere").get_data(as_text=True)
+    assert "Page not found" in html
+
+
+def test_language_switch_never_redirects_off_site(client):
+    token = csrf_token(client)
+    response = client.post(
+        "/language", data={"lang": "vi", "next": "//evil.example/", "csrf_token": token}
+    )
+    assert response.headers["Location"] == "/login"
+
+
+def test_post_without_csrf_token_is_refused(client, make_user):
+    user = make_user("admin")
+    response = client.post(
+        "/login", data={"username": user.username, "password": "mat-khau-thu-nghiem"}
+    )
+    assert response.status_code == 400
+    assert "hết hạn" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
