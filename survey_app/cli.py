@@ -150,3 +150,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(units_group)
     app.cli.add_command(users_group)
+
+
+if __name__ == "__main__":
+    main()

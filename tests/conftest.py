@@ -113,8 +113,8 @@ def client(app, db):
 
 
 @pytest.fixture
-def roster(db):
-    """The shipped roster and departments (as `make run` loads them), without the admin."""
+def kontum(db):
+    """The shipped roster, departments and first admin, as `make run` loads them."""
     from survey_app.accounts.services import bootstrap
 
     result = bootstrap(db.session)
@@ -123,7 +123,7 @@ def roster(db):
 
 
 @pytest.fixture
-def make_user(db, roster):
+def make_user(db, kontum):
     from survey_app.accounts.services import create_user
 
     def make(role: str = "admin", username: str | None = None, **kwargs):
@@ -142,7 +142,7 @@ def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token of the form at ``path`` (as a browser would read it)."""
     import re
 
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html
     )

@@ -28,7 +28,7 @@ class UnitKind(StrEnum):
 
 
 UNIT_KIND_LABELS = {
-    UnitKind.NATIONAL: _l("National federation (VGCL)"),
+    UnitKind.NATIONAL: _l("National level"),
     UnitKind.PROVINCE: _l("Provincial federation"),
     UnitKind.DISTRICT: _l("District or city federation"),
     UnitKind.SECTOR: _l("Sector union"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -43,8 +44,11 @@ def unit_tree(session: Session, query: str = "") -> list[TreeNode]:
     roots.sort(key=_sort_key)
     needle = query.strip().casefold()
     if not needle:
+        # Open the national and provincial levels: the province's own units show at once.
         for root in roots:
             root.open = True
+            for child in root.children:
+                child.open = True
         return roots
     return [n for n in roots if _filter(n, needle)]
 
@@ -52,8 +56,15 @@ def unit_tree(session: Session, query: str = "") -> list[TreeNode]:
 _KIND_ORDER = {kind: i for i, kind in enumerate(UnitKind)}
 
 
-def _sort_key(node: TreeNode) -> tuple[int, str]:
-    return (_KIND_ORDER.get(UnitKind(node.unit.kind), 99), node.unit.name.casefold())
+def vietnamese_key(text: str) -> tuple[str, str]:
+    """Sort Vietnamese as people expect: Đắk Hà beside Dak, not after Z."""
+    folded = text.casefold().replace("đ", "d")
+    base = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    return (base, folded)
+
+
+def _sort_key(node: TreeNode) -> tuple[int, tuple[str, str]]:
+    return (_KIND_ORDER.get(UnitKind(node.unit.kind), 99), vietnamese_key(node.unit.name))
 
 
 def _filter(node: TreeNode, needle: str) -> bool:

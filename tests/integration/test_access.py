@@ -1,0 +1,121 @@
+"""Every route has a rule, and the rule holds for anonymous visitors and every role.
+
+A new route fails this suite until it is added to EXPECTED with who may reach it.
+"""
+
+import re
+
+import pytest
+
+from survey_app.access import access, check_all_routes_declared
+from survey_app.models import Role
+from tests.conftest import csrf_token
+
+ANYONE = "public"
+SIGNED_IN = "login"
+STAFF = {"admin", "office", "reviewer", "organization"}
+
+EXPECTED: dict[str, str | set[str]] = {
+    "main.index": SIGNED_IN,
+    "main.healthz": ANYONE,
+    "main.set_language": ANYONE,
+    "auth.login": ANYONE,
+    "auth.logout": SIGNED_IN,
+    "admin.index": STAFF,
+    "admin.list_units": STAFF,
+    "admin.export_units": STAFF,
+    "admin.create_unit": {"admin"},
+    "admin.edit_unit": {"admin"},
+    "admin.import_units": {"admin"},
+    "admin.list_users": {"admin"},
+    "admin.create_user": {"admin"},
+    "admin.edit_user": {"admin"},
+    "admin.reset_password": {"admin"},
+}
+
+
+def test_every_route_is_listed_here(app):
+    endpoints = {e for e in app.view_functions if e != "static"}
+    assert endpoints == set(EXPECTED), "add new routes to EXPECTED with who may reach them"
+
+
+def test_a_route_without_a_rule_stops_the_app_from_starting(app):
+    from flask import Flask
+
+    bare = Flask("bare")
+
+    @bare.get("/open")
+    def open_door():
+        return "?"
+
+    with pytest.raises(RuntimeError, match="open_door"):
+        check_all_routes_declared(bare)
+
+    @bare.get("/closed")
+    @access(login=True)
+    def closed_door():
+        return "ok"
+
+    bare.view_functions.pop("open_door")
+    check_all_routes_declared(bare)
+
+
+def _url(app, rule, sample):
+    values = {}
+    for arg in rule.arguments:
+        values[arg] = sample[arg]
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _requests(app, sample):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        for method in methods:
+            yield rule.endpoint, method, _url(app, rule, sample)
+
+
+def _check(client, endpoint, method, url, who):
+    data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+    if endpoint == "main.set_language":
+        data["lang"] = "vi"
+    response = client.open(url, method=method, data=data)
+    status = response.status_code
+    expected = EXPECTED[endpoint]
+    assert status < 500, (endpoint, method, who, status)
+    if expected == ANYONE:
+        assert status not in (401, 403), (endpoint, who, status)
+    elif who == "anonymous":
+        if method == "GET":
+            assert status == 302 and "/login" in response.headers["Location"], (endpoint, status)
+        else:
+            assert status == 401, (endpoint, method, status)
+    elif expected == SIGNED_IN or who in expected:
+        assert status not in (401, 403), (endpoint, method, who, status)
+    else:
+        assert status == 403, (endpoint, method, who, status)
+        assert "Bạn không có quyền" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["anonymous", *[r.value for r in Role]])
+def test_each_route_answers_each_role_as_expected(app, make_user, login, who):
+    target = make_user("inspector", username="target")
+    sample = {"code": "KT-DAKHA", "user_id": target.id}
+    client = app.test_client()
+    if who != "anonymous":
+        client = login(make_user(who))
+        client.environ_base["HTTP_ACCEPT"] = "text/html"
+    requests = sorted(_requests(app, sample), key=lambda r: r[0] == "auth.logout")
+    assert len(requests) >= len(EXPECTED)
+    for endpoint, method, url in requests:
+        _check(client, endpoint, method, url, who)
+
+
+def test_login_redirect_keeps_where_the_user_was_going(client):
+    response = client.get("/admin/units?q=Kon")
+    assert response.status_code == 302
+    assert re.search(r"/login\?next=/admin/units", response.headers["Location"])

@@ -1,0 +1,118 @@
+"""Signing in and out, throttling, disabled accounts."""
+
+from survey_app.extensions import db as _db
+from survey_app.models import AuditEvent
+from tests.conftest import PASSWORD, csrf_token
+
+
+def post_login(client, username, password):
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+def test_login_page_is_vietnamese(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "Đăng nhập" in html and "Tên đăng nhập" in html and "Mật khẩu" in html
+
+
+def test_sign_in_and_out(client, make_user):
+    user = make_user("inspector")
+    assert client.get("/").status_code == 302
+    response = post_login(client, user.username, PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Xin chào" in client.get("/").get_data(as_text=True)
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_login_follows_only_local_next(client, make_user):
+    user = make_user("admin")
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_wrong_password_is_refused_in_vietnamese(client, make_user):
+    user = make_user("admin")
+    response = post_login(client, user.username, "sai-mat-khau")
+    assert response.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_session_is_renewed_at_login(client, make_user):
+    user = make_user("admin")
+    client.get("/login")
+    before = client.get_cookie("session").value
+    post_login(client, user.username, PASSWORD)
+    after = client.get_cookie("session").value
+    assert before != after
+    # the pre-login CSRF token no longer belongs to the session
+    assert client.post("/logout", data={"csrf_token": "stale"}).status_code == 400
+
+
+def test_guessing_passwords_for_one_account_ends_in_429(client, make_user):
+    user = make_user("admin")
+    statuses = [post_login(client, user.username, f"wrong-{i}").status_code for i in range(7)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5:] == [429, 429]
+    response = post_login(client, user.username, PASSWORD)  # even the right one waits
+    assert response.status_code == 429
+    assert "Thử quá nhiều lần" in response.get_data(as_text=True)
+
+
+def test_guessing_across_accounts_from_one_address_ends_in_429(client, make_user):
+    statuses = [post_login(client, f"nobody-{i}", "wrong").status_code for i in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+
+
+def test_successful_logins_are_not_throttled(app, make_user):
+    user = make_user("admin")
+    for _ in range(8):
+        client = app.test_client()
+        assert post_login(client, user.username, PASSWORD).status_code == 302
+
+
+def test_disabled_account_cannot_sign_in_and_is_signed_out(app, client, make_user, db):
+    from survey_app.accounts.services import update_user
+
+    user = make_user("inspector")
+    post_login(client, user.username, PASSWORD)
+    assert client.get("/").status_code == 200
+    update_user(
+        db.session,
+        user,
+        role="inspector",
+        unit_code=None,
+        department_code=None,
+        full_name="",
+        is_active=False,
+    )
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    assert post_login(client, user.username, PASSWORD).status_code == 401
+
+
+def test_password_reset_signs_out_other_sessions(client, make_user, db):
+    from survey_app.accounts.services import reset_password
+
+    user = make_user("office")
+    post_login(client, user.username, PASSWORD)
+    reset_password(db.session, user, "mat-khau-moi-123")
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    assert post_login(client, user.username, "mat-khau-moi-123").status_code == 302
+
+
+def test_account_changes_are_audited(make_user, db):
+    user = make_user("admin")
+    events = _db.session.scalars(
+        _db.select(AuditEvent).where(AuditEvent.target == user.username)
+    ).all()
+    assert [e.action for e in events] == ["user.create"]

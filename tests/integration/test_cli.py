@@ -1,0 +1,93 @@
+"""The survey-app command line: bootstrap and user accounts."""
+
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from survey_app.models import Department, Unit, User
+from tests.conftest import csrf_token
+
+
+def test_users_create_reads_password_from_stdin_and_user_can_sign_in(app, kontum, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "thanh", "--role", "reporter", "--unit", "KT-DAKHA"],
+        input="mat-khau-123\nmat-khau-123\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo tài khoản thanh" in result.output
+    response = client.post(
+        "/login",
+        data={"username": "thanh", "password": "mat-khau-123", "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302
+    html = client.get("/").get_data(as_text=True)
+    assert "Người báo cáo của đơn vị" in html and "LĐLĐ huyện Đắk Hà" in html
+
+
+def test_users_create_refuses_mismatched_passwords(app, kontum, db):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "x", "--role", "inspector"], input="mat-khau-123\nkhac-123\n"
+    )
+    assert result.exit_code != 0 and "không khớp" in result.output
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.username == "x")) == 0
+    )
+
+
+def test_users_create_clear_errors(app, kontum):
+    runner = app.test_cli_runner()
+    cases = [
+        (["--role", "boss"], "Vai trò “boss” không hợp lệ"),
+        (["--role", "reporter", "--unit", "NOPE"], "Không có đơn vị mang mã: NOPE"),
+        (["--role", "reviewer", "--department", "NOPE"], "Không có ban mang mã: NOPE"),
+        (["--role", "reporter"], "phải thuộc một đơn vị"),
+    ]
+    for options, message in cases:
+        result = runner.invoke(
+            args=["users", "create", "someone", *options], input="mat-khau-123\n"
+        )
+        assert result.exit_code != 0
+        assert message in result.output, result.output
+
+
+def test_users_create_refuses_short_password_and_taken_name(app, kontum):
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["users", "create", "a1", "--role", "office"], input="123\n")
+    assert short.exit_code != 0 and "ít nhất 8 ký tự" in short.output
+    taken = runner.invoke(
+        args=["users", "create", "ADMIN", "--role", "office"], input="mat-khau-123\n"
+    )
+    assert taken.exit_code != 0 and "đã có người dùng" in taken.output
+
+
+def test_bootstrap_is_safe_to_rerun(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bootstrap"])
+    assert first.exit_code == 0, first.output
+    assert "tên đăng nhập: admin" in first.output
+    counts = (
+        db.session.scalar(select(func.count()).select_from(Unit)),
+        db.session.scalar(select(func.count()).select_from(Department)),
+    )
+    second = runner.invoke(args=["bootstrap"])
+    assert second.exit_code == 0 and "mật khẩu" not in second.output
+    assert counts == (
+        db.session.scalar(select(func.count()).select_from(Unit)),
+        db.session.scalar(select(func.count()).select_from(Department)),
+    )
+
+
+def test_console_script_runs_from_project_root(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "survey_app.cli", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("bootstrap", "units", "users", "db", "run"):
+        assert command in result.stdout

@@ -1,0 +1,214 @@
+"""The unit roster in and out as XLSX, from the command line and the admin pages."""
+
+import io
+
+import pytest
+from python_calamine import CalamineWorkbook
+from sqlalchemy import func, select
+
+from survey_app.models import AuditEvent, Unit
+from survey_app.units import roster
+from tests.conftest import csrf_token
+from tests.factories import roster_xlsx
+
+GOOD = [
+    ("KT-NEW-1", "CĐCS Công ty Mới", "grassroots", "KT-DAKHA"),
+    ("KT-NEW-2", "Nghiệp đoàn Mới", "trade_association", "KT-NEW-PARENT"),
+    ("KT-NEW-PARENT", "Công đoàn ngành Xây dựng", "sector", "KT"),
+    ("KT-DAKHA", "LĐLĐ huyện Đắk Hà (đổi tên)", "district", "KT"),
+]
+
+
+def unit_count(db):
+    return db.session.scalar(select(func.count()).select_from(Unit))
+
+
+def snapshot(db):
+    db.session.expire_all()
+    return sorted(
+        (u.code, u.name, u.kind, u.parent.code if u.parent_id else None)
+        for u in db.session.scalars(select(Unit).execution_options(populate_existing=True))
+        for _ in [db.session.refresh(u, ["parent"])]
+    )
+
+
+def test_shipped_roster_has_the_kon_tum_tree(kontum, db):
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    assert units["KT"].name == "Liên đoàn Lao động tỉnh Kon Tum"
+    districts = [u for u in units.values() if u.kind == "district"]
+    assert len(districts) == 10
+    assert {"Đắk Hà", "Ia H'Drai", "Tu Mơ Rông"} <= {d.name.split("huyện ")[-1] for d in districts}
+    kt = units["KT"].id
+    assert any(u.kind == "grassroots" and u.parent_id == kt for u in units.values())
+    for kind in ("sector", "civil_servants", "central_sector"):
+        samples = [u for u in units.values() if u.kind == kind]
+        assert samples and all("(mẫu)" in u.name for u in samples)
+
+
+def test_import_adds_and_updates_and_reimport_changes_nothing(kontum, db, tmp_path, app):
+    before = unit_count(db)
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(roster_xlsx(GOOD))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["units", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 đơn vị mới, 1 cập nhật" in result.output
+    assert unit_count(db) == before + 3
+    first = snapshot(db)
+    assert ("KT-NEW-2", "Nghiệp đoàn Mới", "trade_association", "KT-NEW-PARENT") in first
+    events = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "units.import")
+    )
+
+    again = runner.invoke(args=["units", "import", str(path)])
+    assert again.exit_code == 0 and "0 đơn vị mới, 0 cập nhật, 4 không đổi" in again.output
+    assert snapshot(db) == first
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "units.import")
+        )
+        == events
+    )
+
+
+def test_import_never_deletes(kontum, db, tmp_path, app):
+    before = unit_count(db)
+    path = tmp_path / "one.xlsx"
+    path.write_bytes(roster_xlsx([GOOD[0]]))
+    assert app.test_cli_runner().invoke(args=["units", "import", str(path)]).exit_code == 0
+    assert unit_count(db) == before + 1
+
+
+def test_export_reads_back_with_an_independent_reader(kontum, db, tmp_path, app):
+    path = tmp_path / "out.xlsx"
+    result = app.test_cli_runner().invoke(args=["units", "export", str(path)])
+    assert result.exit_code == 0, result.output
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert sheet[0] == ["code", "name", "kind", "parent_code"]
+    exported = sorted((r[0], r[1], r[2], r[3] or None) for r in sheet[1:])
+    assert exported == snapshot(db)
+    seen = set()
+    for code, _name, _kind, parent in (tuple(r) for r in sheet[1:]):
+        assert not parent or parent in seen, "parents come before their children"
+        seen.add(code)
+
+
+def test_exported_file_imports_back_unchanged(kontum, db, app):
+    data = roster.export_xlsx(db.session)
+    result = roster.apply(db.session, roster.read_xlsx(data))
+    assert result.created == result.updated == 0
+    assert result.unchanged == unit_count(db)
+
+
+BAD_CASES = [
+    pytest.param(
+        [("A", "x", "grassroots")],
+        ("code", "name", "kind"),
+        [(1, "parent_code")],
+        id="missing-column",
+    ),
+    pytest.param([("KT-X", "", "grassroots", "KT")], None, [(2, "name")], id="empty-name"),
+    pytest.param([("KT-X", "X", "union", "KT")], None, [(2, "kind")], id="unknown-kind"),
+    pytest.param(
+        [("KT-X", "X", "grassroots", "NOPE")], None, [(2, "parent_code")], id="unknown-parent"
+    ),
+    pytest.param(
+        [("KT-X", "X", "grassroots", "KT"), ("KT-X", "Y", "grassroots", "KT")],
+        None,
+        [(3, "code")],
+        id="duplicate-code",
+    ),
+    pytest.param(
+        [("KT-A", "A", "grassroots", "KT-B"), ("KT-B", "B", "grassroots", "KT-A")],
+        None,
+        [(2, "parent_code"), (2, "parent_code"), (3, "parent_code")],
+        id="cycle",
+    ),
+    pytest.param(
+        [("KT-X", "X", "district", "KT-DAKHA")],
+        None,
+        [(2, "parent_code")],
+        id="kind-under-wrong-kind",
+    ),
+    pytest.param([("", "No code", "grassroots", "KT")], None, [(2, "code")], id="empty-code"),
+]
+
+
+@pytest.mark.parametrize(("rows", "header", "expected"), BAD_CASES)
+def test_bad_roster_is_refused_whole_with_rows_named(
+    kontum, db, tmp_path, app, rows, header, expected
+):
+    good_then_bad = [GOOD[0], *rows] if header is None else rows
+    expected = [(r + 1 if header is None else r, c) for r, c in expected]
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(roster_xlsx(good_then_bad, header or ("code", "name", "kind", "parent_code")))
+    before = snapshot(db)
+    result = app.test_cli_runner().invoke(args=["units", "import", str(path)])
+    assert result.exit_code != 0
+    assert "chưa lưu gì" in result.output
+    for row, column in expected:
+        assert f"dòng {row}, cột {column}" in result.output, result.output
+    assert snapshot(db) == before
+
+
+def test_cycle_is_reported_once_per_cycle(kontum, db):
+    rows = [
+        roster.RosterRow(2, "KT-A", "A", "grassroots", "KT-B"),
+        roster.RosterRow(3, "KT-B", "B", "grassroots", "KT-A"),
+    ]
+    problems = roster.validate(db.session, rows)
+    cycle = [p for p in problems if "vòng tròn" in p.message]
+    assert len(cycle) == 1 and "KT-A → KT-B → KT-A" in cycle[0].message
+
+
+def test_changing_a_saved_parent_kind_that_would_strand_children_is_refused(kontum, db):
+    rows = [roster.RosterRow(2, "KT-DAKHA", "Đắk Hà", "grassroots", "KT")]
+    problems = roster.validate(db.session, rows)
+    assert any("MAU-CDCS-DAKHA01" in p.message for p in problems)
+
+
+def test_not_an_excel_file_is_refused(kontum, db, tmp_path, app):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(b"code,name,kind,parent_code\nA,B,grassroots,KT\n")
+    result = app.test_cli_runner().invoke(args=["units", "import", str(path)])
+    assert result.exit_code != 0 and "không phải bảng tính Excel" in result.output
+
+
+def test_admin_page_import_lists_problems_and_saves_nothing(client, login_as, db):
+    login_as("admin")
+    before = snapshot(db)
+    data = roster_xlsx([GOOD[0], ("KT-X", "", "nope", "NOWHERE")])
+    response = client.post(
+        "/admin/units/import",
+        data={
+            "csrf_token": csrf_token(client, "/admin/units/import"),
+            "file": (io.BytesIO(data), "roster.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Chưa lưu gì" in html
+    assert "dòng 3, cột name" in html and "dòng 3, cột kind" in html
+    assert "dòng 3, cột parent_code" in html
+    assert snapshot(db) == before
+
+
+def test_admin_page_import_and_export(client, login_as, db):
+    login_as("admin")
+    response = client.post(
+        "/admin/units/import",
+        data={
+            "csrf_token": csrf_token(client, "/admin/units/import"),
+            "file": (io.BytesIO(roster_xlsx(GOOD)), "roster.xlsx"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "3 đơn vị mới, 1 cập nhật" in response.get_data(as_text=True)
+    exported = client.get("/admin/units/export.xlsx")
+    assert exported.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(exported.data)).get_sheet_by_index(0)
+    codes = [row[0] for row in sheet.to_python()[1:]]
+    assert "KT-NEW-2" in codes and len(codes) == unit_count(db)
