@@ -51,6 +51,21 @@ def set_security_headers(response):
     return response
 
 
+class _DropPollRequests(logging.Filter):
+    """Request log lines carry the client address and the time: none for poll pages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return " /p/" not in message and '"/p/' not in message
+
+
+def quiet_poll_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropPollRequests) for f in logger.filters):
+            logger.addFilter(_DropPollRequests())
+
+
 def create_app(config: Settings | dict | None = None) -> Flask:
     """Build the application from ``config`` (a Settings), or from the environment."""
     settings = config if isinstance(config, Settings) else Settings.from_env()
@@ -68,9 +83,14 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     if settings.trust_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO)
+    quiet_poll_logs()
 
     _init_extensions(app)
     _register_blueprints(app)
+
+    from survey_app.formpages import register_template_helpers
+
+    register_template_helpers(app)
 
     from survey_app.access import check_all_routes_declared, enforce_access
     from survey_app.errors import register_error_handlers
@@ -88,7 +108,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from survey_app import models
-    from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from survey_app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -98,6 +118,7 @@ def _init_extensions(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
@@ -139,9 +160,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from survey_app.admin import bp as admin_bp
+    from survey_app.api import bp as api_bp
     from survey_app.auth import bp as auth_bp
+    from survey_app.catalog import bp as catalog_bp
     from survey_app.main import bp as main_bp
+    from survey_app.polls import bp as polls_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(polls_bp)

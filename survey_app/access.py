@@ -22,15 +22,21 @@ class Perm(StrEnum):
     USERS_MANAGE = "admin:users:manage"
     SURVEYS_PREVIEW = "surveys:definitions:preview"
     SURVEYS_MANAGE = "surveys:definitions:manage"
+    SURVEYS_RESPOND = "surveys:responses:create"
+    RESPONSES_VIEW = "surveys:responses:view"
+    POLLS_MANAGE = "polls:links:manage"
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.OFFICE: frozenset({Perm.UNITS_VIEW, Perm.SURVEYS_PREVIEW}),
-    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW}),
-    Role.REVIEWER: frozenset({Perm.UNITS_VIEW}),
-    Role.INSPECTOR: frozenset(),
-    Role.REPORTER: frozenset(),
+    Role.OFFICE: frozenset(
+        {Perm.UNITS_VIEW, Perm.SURVEYS_PREVIEW, Perm.SURVEYS_RESPOND, Perm.RESPONSES_VIEW,
+         Perm.POLLS_MANAGE}
+    ),
+    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW}),
+    Role.REVIEWER: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW}),
+    Role.INSPECTOR: frozenset({Perm.SURVEYS_RESPOND}),
+    Role.REPORTER: frozenset({Perm.SURVEYS_RESPOND}),
 }
 
 
@@ -45,6 +51,12 @@ class Rule:
     public: bool = False
     login: bool = False
     perms: tuple[Perm, ...] = ()
+    #: With several permissions: any one of them is enough (otherwise all are needed).
+    any_of: bool = False
+
+    def allows(self, user) -> bool:
+        check = any if self.any_of else all
+        return check(has_perm(user, p) for p in self.perms)
 
     def describe(self) -> str:
         if self.public:
@@ -54,15 +66,18 @@ class Rule:
         return "login"
 
 
-def access(*perms: Perm, public: bool = False, login: bool = False) -> Callable:
-    """Declare who may reach a view: ``public=True``, ``login=True`` or permissions (all of)."""
+def access(
+    *perms: Perm, public: bool = False, login: bool = False, any_of: bool = False
+) -> Callable:
+    """Declare who may reach a view: ``public=True``, ``login=True`` or permissions (all of
+    them, or any one of them with ``any_of=True``)."""
     if sum([public, login, bool(perms)]) != 1:
         raise ValueError("access() takes exactly one of public=True, login=True or permissions")
 
     def decorate(view: Callable) -> Callable:
         if hasattr(view, "access_rule"):
             raise ValueError(f"{view.__name__} already has an access rule")
-        view.access_rule = Rule(public=public, login=login, perms=tuple(perms))  # type: ignore[attr-defined]
+        view.access_rule = Rule(public=public, login=login, perms=tuple(perms), any_of=any_of)  # type: ignore[attr-defined]
         return view
 
     return decorate
@@ -100,6 +115,6 @@ def enforce_access():
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
-    if rule.perms and not all(has_perm(current_user, p) for p in rule.perms):
+    if rule.perms and not rule.allows(current_user):
         abort(403)
     return None

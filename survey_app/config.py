@@ -45,6 +45,10 @@ class Settings:
     max_upload_mb: int = 10
     login_limit: str = "5 per minute;20 per hour"
     testing: bool = False
+    surveys_path: Path = PROJECT_ROOT / "surveys"
+    #: Breakdowns of anonymous answers with fewer respondents than this are hidden.
+    min_group_size: int = 5
+    poll_post_limit: str = "20 per minute"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -64,6 +68,9 @@ class Settings:
             session_cookie_secure=_flag(env.get("SESSION_COOKIE_SECURE")),
             max_upload_mb=int(env.get("MAX_UPLOAD_MB") or 10),
             login_limit=env.get("LOGIN_LIMIT") or "5 per minute;20 per hour",
+            min_group_size=int(env.get("MIN_GROUP_SIZE") or 5),
+            poll_post_limit=env.get("POLL_POST_LIMIT") or "20 per minute",
+            surveys_path=Path(env.get("SURVEYS_PATH") or PROJECT_ROOT / "surveys").resolve(),
         )
 
     def flask_config(self) -> dict:
@@ -88,6 +95,10 @@ class Settings:
             "LOGIN_LIMIT": self.login_limit,
             "WTF_CSRF_TIME_LIMIT": 8 * 3600,
             "TRUST_PROXY": self.trust_proxy,
+            "SURVEYS_PATH": self.surveys_path,
+            "MIN_GROUP_SIZE": self.min_group_size,
+            "POLL_POST_LIMIT": self.poll_post_limit,
+            "COMPRESS_ALGORITHM": ["br", "gzip"],
             **self.extra,
         }
 

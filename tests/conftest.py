@@ -20,6 +20,7 @@ from survey_app.extensions import limiter
 from survey_app.models import Base
 
 PASSWORD = "mat-khau-thu-nghiem"
+PROJECT_SURVEYS = Path(__file__).resolve().parent.parent / "surveys"
 
 
 def _create_postgres_database(url: str) -> tuple[str, callable]:
@@ -177,3 +178,75 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app served over HTTP on 127.0.0.1 by threads, as a browser or a phone sees it."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+SAMPLE_SURVEY = """\
+key: sample_check
+title: {vi: Phiếu thử, en: Sample form}
+audience: inspection
+choice_lists:
+  level:
+    - {value: low, label: {vi: Thấp, en: Low}}
+    - {value: high, label: {vi: Cao, en: High}}
+sections:
+  - key: s_main
+    title: {vi: Phần chính, en: Main part}
+    area: "1.2"
+    questions:
+      - key: has_union
+        type: yes_no
+        label: {vi: "Đơn vị có công đoàn cơ sở không?", en: "Is there a grassroots union?"}
+        required: true
+      - key: members
+        type: integer
+        label: {vi: Số đoàn viên, en: Members}
+        required: true
+        relevant: "${has_union} = 'yes'"
+        min: 0
+        max: 100000
+        constraint: ". <= 5000 or ${level} = 'high'"
+        constraint_message: {vi: Số đoàn viên quá lớn với mức đánh giá này, en: Too many members}
+      - key: level
+        type: single_choice
+        label: {vi: Mức độ, en: Level}
+        choices: level
+      - key: note_text
+        type: text
+        label: {vi: Ghi chú, en: Note}
+        max_length: 50
+      - key: models
+        type: repeat
+        label: {vi: Mô hình mới, en: New models}
+        max_rows: 3
+        questions:
+          - key: model_name
+            type: text
+            label: {vi: Tên mô hình, en: Name}
+            required: true
+"""
+
+
+@pytest.fixture
+def sample_survey(db):
+    """A small inspection survey loaded as version 1."""
+    from survey_app.catalog.services import get_survey, sync_definition
+    from survey_app.surveys.loader import load_definition
+
+    sync_definition(db.session, load_definition(SAMPLE_SURVEY), SAMPLE_SURVEY)
+    db.session.commit()
+    return get_survey(db.session, "sample_check")

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app import LOCALE_COOKIE, LOCALES
-from survey_app.access import access
+from survey_app.access import Perm, access, has_perm
+from survey_app.catalog.services import list_surveys
 from survey_app.extensions import db
 from survey_app.main import bp
 
@@ -18,7 +19,11 @@ from survey_app.main import bp
 @bp.get("/")
 @access(login=True)
 def index():
-    return render_template("main/index.html", user=current_user)
+    surveys = []
+    if has_perm(current_user, Perm.SURVEYS_RESPOND):
+        surveys = [s for s in list_surveys(db.session)
+                   if s.is_active and s.current_version_id and s.audience != "worker_poll"]
+    return render_template("main/index.html", user=current_user, surveys=surveys)
 
 
 @bp.get("/healthz")

@@ -2,7 +2,24 @@
 
 from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base
+from survey_app.models.polls import PollLink
+from survey_app.models.responses import Answer, Channel, Response
+from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit, UnitKind
 from survey_app.models.users import Department, Role, User
 
-__all__ = ["AuditEvent", "Base", "Department", "Role", "Unit", "UnitKind", "User"]
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Department",
+    "PollLink",
+    "Response",
+    "Role",
+    "Survey",
+    "SurveyVersion",
+    "Unit",
+    "UnitKind",
+    "User",
+]

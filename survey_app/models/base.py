@@ -49,3 +49,21 @@ def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
     """A CHECK constraint keeping ``column`` to the values of ``enum`` on every backend."""
     values = ", ".join(f"'{member.value}'" for member in enum)
     return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+def insert_ignore(session, table: sa.Table, values: dict, index_elements: list[str]) -> bool:
+    """INSERT a row unless one with the same key exists; True when this call inserted it.
+
+    One statement (``ON CONFLICT DO NOTHING``) instead of check-then-insert, so that
+    concurrent submissions of the same key can never both insert. SQLite and PostgreSQL
+    spell it the same way but SQLAlchemy builds it from each dialect's own ``insert``.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only the two supported engines are deployed
+        raise NotImplementedError(dialect)
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    return session.execute(statement).rowcount == 1

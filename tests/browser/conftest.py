@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import chromium_path
 
@@ -51,17 +49,6 @@ def browser_context_args(browser_context_args):
         "has_touch": True,
         "locale": "vi-VN",
     }
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The test app served over HTTP on 127.0.0.1 in a background thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def has_horizontal_scroll(page) -> bool:

@@ -1,0 +1,688 @@
+/**
+ * Survey forms, enhanced.  templates/macros/survey.html renders a form that works
+ * without JavaScript (the server checks everything and shows its errors); this module
+ * adds, on top of that same HTML:
+ *
+ * - skip logic: questions, matrix rows and sections whose show-if fails are hidden, and
+ *   their inputs disabled so they are not posted (the server would drop them anyway);
+ * - live checks with the server's rules (skip-logic.js) and error text placed where the
+ *   server puts it, plus a summary and focus on the first problem when sending;
+ * - pages (`layout: pages`): one relevant section at a time, Back/Next and a progress bar;
+ * - repeat rows added and removed in the page instead of a round trip to the server;
+ * - the computed change of indicators while typing;
+ * - drafts kept on the device when the form has data-draft-key (draft-store.js).
+ *
+ * Data comes from the form's data-schema (rendering.client_schema) and data-messages
+ * (formpages.form_messages, already translated).
+ */
+import {
+  checkAnswer, fieldInfo, isRelevant, parseNumber, relevance,
+} from './skip-logic.js';
+import { clearDraft, debounce, loadDraft, saveDraft } from './draft-store.js';
+
+const CONTROL_NAME = /^_|^csrf_token$/;
+const QUESTION = '.q[data-field], .matrix-row[data-field]';
+// Attributes that carry a repeat row's index: names, ids and references to ids.
+const ROW_ATTRIBUTES = [
+  'name', 'id', 'for', 'aria-describedby', 'aria-labelledby', 'data-change-for',
+];
+
+/** The HTML id of a field name, as rendering.field_id makes it. */
+function fieldId(name) {
+  return `f-${name.replaceAll('.', '-')}`;
+}
+
+function fill(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? params[key] : whole));
+}
+
+class SurveyForm {
+  constructor(form) {
+    this.form = form;
+    this.schema = JSON.parse(form.dataset.schema);
+    this.messages = JSON.parse(form.dataset.messages || '{}');
+    this.lang = document.documentElement.lang || 'vi';
+    this.paged = this.schema.layout !== 'single';
+    this.draftKey = form.dataset.draftKey || null;
+    this.state = null;
+    this.page = null; // the section shown when paged
+    this.saveSoon = debounce(() => this.saveDraft(), 400);
+  }
+
+  start() {
+    for (const repeat of this.form.querySelectorAll('.q-repeat')) this.setUpRepeat(repeat);
+    const initial = this.snapshot();
+    const returnedWithErrors = Boolean(document.getElementById('form-errors'));
+    const saved = this.draftKey ? loadDraft(this.draftKey) : null;
+    // a key reused by another survey (or an older page) must not pour its answers in here
+    const draft = saved?.survey === this.schema.key ? saved : null;
+    // After a refused POST the page shows what was just sent: newer than any draft.
+    const restore = draft && !returnedWithErrors && !this.sameAsForm(draft);
+    if (restore) {
+      this.apply(draft);
+      this.showDraftNotice(initial);
+    }
+    this.refresh();
+    for (const p of this.form.querySelectorAll('p.change[data-change-for]')) this.updateChange(p);
+    if (this.paged) this.setUpPages(restore ? draft.page : null);
+    if (restore) {
+      // A reload would put the person back mid-page, past the notice and the progress bar.
+      if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
+      this.form.querySelector('.draft-notice').scrollIntoView({ block: 'center' });
+    }
+    this.listen();
+    if (this.draftKey && returnedWithErrors) this.saveDraft();
+  }
+
+  listen() {
+    const { form } = this;
+    form.addEventListener('input', (event) => this.onEdit(event.target, false));
+    form.addEventListener('change', (event) => this.onEdit(event.target, true));
+    form.addEventListener('click', (event) => this.onClick(event));
+    form.addEventListener('keydown', (event) => this.onKeydown(event));
+    form.addEventListener('submit', (event) => this.onSubmit(event));
+    // A timer never fires once the page is gone: save what is pending right away.
+    window.addEventListener('pagehide', () => this.saveSoon.flush());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') this.saveSoon.flush();
+    });
+  }
+
+  // ------------------------------------------------------------------ answers
+
+  /** Every answer field as the form would post it, disabled ones too: {name: [text]}. */
+  answers() {
+    const values = {};
+    for (const control of this.form.elements) {
+      const { name, type } = control;
+      if (!name || CONTROL_NAME.test(name) || control.tagName === 'BUTTON') continue;
+      values[name] ??= [];
+      if ((type === 'radio' || type === 'checkbox') && !control.checked) continue;
+      values[name].push(control.value);
+    }
+    return values;
+  }
+
+  /** Rows per repeat, as shown (the page may hold blank rows the answers don't show). */
+  rowCounts() {
+    const rows = {};
+    for (const repeat of this.form.querySelectorAll('.q-repeat')) {
+      rows[repeat.dataset.field] = repeat.querySelectorAll('.repeat-row').length;
+    }
+    return rows;
+  }
+
+  snapshot() {
+    return {
+      values: this.answers(),
+      rows: this.rowCounts(),
+      responseId: this.form.elements.namedItem('_response_id')?.value ?? '',
+    };
+  }
+
+  sameAsForm(draft) {
+    const now = this.snapshot();
+    const filled = (values) => JSON.stringify(Object.entries(values)
+      .filter(([, list]) => list.some((text) => text.trim() !== '')).sort());
+    return filled(now.values) === filled(draft.values);
+  }
+
+  /** Put a snapshot (or a draft) into the form: rows first, then every value. */
+  apply({ values, rows, responseId }) {
+    for (const repeat of this.form.querySelectorAll('.q-repeat')) {
+      const count = rows?.[repeat.dataset.field] ?? 1;
+      const wanted = Math.max(1, Math.min(count, this.maxRows(repeat)));
+      const list = repeat.querySelector('.repeat-rows');
+      while (list.children.length > wanted) list.lastElementChild.remove();
+      while (list.children.length < wanted) this.addRow(repeat, { quiet: true });
+      this.updateRowButtons(repeat);
+    }
+    for (const control of this.form.elements) {
+      const { name, type } = control;
+      if (!name || CONTROL_NAME.test(name) || control.tagName === 'BUTTON') continue;
+      const list = values[name] ?? [];
+      if (type === 'radio' || type === 'checkbox') control.checked = list.includes(control.value);
+      else control.value = list[0] ?? '';
+    }
+    const id = this.form.elements.namedItem('_response_id');
+    if (id && responseId) id.value = responseId;
+  }
+
+  // ------------------------------------------------------------------ skip logic
+
+  /** The field name a question element stands for (inside a repeat: `rep.N.key`). */
+  nameOf(element) {
+    const row = element.closest('.repeat-row');
+    if (!row) return element.dataset.field;
+    const repeat = row.closest('.q-repeat').dataset.field;
+    return `${repeat}.${row.dataset.index}.${element.dataset.field}`;
+  }
+
+  /** Recompute relevance from the answers and show or hide what depends on it. */
+  refresh() {
+    const answers = this.answers();
+    this.state = relevance(this.schema, answers, { rows: this.rowCounts() });
+    for (const section of this.form.querySelectorAll('section[data-section]')) {
+      this.setSkipped(section, this.state.sections[section.dataset.section] === false);
+    }
+    for (const element of this.form.querySelectorAll(QUESTION)) {
+      this.setSkipped(element, !isRelevant(this.schema, this.state, this.nameOf(element)));
+    }
+    for (const control of this.form.querySelectorAll('input, select, textarea, button')) {
+      if (control.closest('.form-actions, .draft-notice')) continue;
+      const skipped = Boolean(control.closest('[data-skipped]'));
+      if (control.disabled !== skipped) control.disabled = skipped;
+    }
+    if (this.paged && this.page) this.showPage(this.currentOrNext());
+    return answers;
+  }
+
+  setSkipped(element, skipped) {
+    const was = element.hasAttribute('data-skipped');
+    if (skipped === was && !element.matches('section')) return;
+    element.toggleAttribute('data-skipped', skipped);
+    if (element.matches('section')) {
+      element.hidden = skipped || (this.paged && this.page !== null && element !== this.page);
+    } else {
+      element.hidden = skipped;
+    }
+    if (skipped && !was) {
+      // a hidden question is never in error: drop what it showed
+      for (const error of element.querySelectorAll('p.error')) this.clearErrorElement(error);
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  onEdit(target, committed) {
+    if (!target.name || CONTROL_NAME.test(target.name)) return;
+    const answers = this.refresh();
+    const change = this.form.querySelector(
+      `p.change[data-change-for="${CSS.escape(target.name.replace(/\.baseline$/, ''))}"]`,
+    );
+    if (change) this.updateChange(change);
+    // Check on change (blur or a tap on a choice); while typing, only update a shown error.
+    if (committed || document.getElementById(`${fieldId(target.name)}-err`)) {
+      this.check(target.name, answers);
+    }
+    if (this.draftKey) this.saveSoon();
+  }
+
+  onClick(event) {
+    const button = event.target.closest('button');
+    if (!button || !this.form.contains(button)) return;
+    if (button.matches('.add-row')) {
+      event.preventDefault();
+      this.addRow(button.closest('.q-repeat'));
+    } else if (button.matches('.remove-row')) {
+      this.removeRow(button.closest('.repeat-row'));
+    } else if (button.matches('.page-next')) {
+      this.next();
+    } else if (button.matches('.page-prev')) {
+      this.go(-1);
+    }
+  }
+
+  /** Enter in a one-line field on an early page means Next, not "send the whole form". */
+  onKeydown(event) {
+    if (event.key !== 'Enter' || !this.paged || !this.page) return;
+    const { target } = event;
+    const oneLine = target.tagName === 'INPUT'
+      && !['radio', 'checkbox', 'submit', 'button'].includes(target.type);
+    if (!oneLine) return;
+    if (this.pages().at(-1) === this.page) return;
+    event.preventDefault();
+    this.next();
+  }
+
+  onSubmit(event) {
+    const problems = this.checkAll(this.form);
+    if (problems.length) {
+      event.preventDefault();
+      this.showSummary(problems);
+      this.focusField(problems[0].name);
+      return;
+    }
+    // Sent: the draft has served.  Offline the POST cannot arrive, so keep it; sent again
+    // later it carries the same _response_id, which the server takes as the same answers.
+    if (this.draftKey && navigator.onLine !== false) {
+      this.saveSoon.cancel();
+      clearDraft(this.draftKey);
+    } else if (this.draftKey) {
+      this.saveDraft();
+    }
+  }
+
+  // ------------------------------------------------------------------ checks and errors
+
+  /** Check one field, show or clear its error; returns the problem or null. */
+  check(name, answers = this.answers()) {
+    if (!this.state || !Object.hasOwn(this.state.fields, name)) return null;
+    const problem = checkAnswer(this.schema, this.state, answers, name);
+    if (problem) this.showError(name, this.messageFor(problem, name));
+    else this.clearError(name);
+    return problem;
+  }
+
+  /** Check every relevant field inside `root`; the problems in page order. */
+  checkAll(root) {
+    const answers = this.refresh();
+    const names = new Set();
+    for (const control of root.querySelectorAll('input, select, textarea')) {
+      const { name } = control;
+      if (name && !control.disabled && Object.hasOwn(this.state.fields, name)) names.add(name);
+    }
+    const problems = [];
+    for (const name of names) {
+      const problem = this.check(name, answers);
+      if (problem) problems.push({ name, message: this.messageFor(problem, name) });
+    }
+    return problems;
+  }
+
+  /**
+   * The words for a problem, from data-messages.  The more precise keys the server's own
+   * wording needs (range, requiredMultiple, requiredRow) are used when the page has them.
+   */
+  messageFor(problem, name) {
+    if (problem.code === 'constraint' && problem.message) return problem.message;
+    const params = Object.fromEntries(Object.entries(problem.params ?? {})
+      .map(([key, value]) => [key, this.numberText(value)]));
+    const type = fieldInfo(this.schema, name)?.rules.type;
+    const precise = {
+      min: 'max' in params ? 'range' : null,
+      max: 'min' in params ? 'range' : null,
+      required: { multiple_choice: 'requiredMultiple', matrix_row: 'requiredRow' }[type] ?? null,
+    }[problem.code];
+    const { messages } = this;
+    return fill(messages[precise] ?? messages[problem.code] ?? messages.constraint ?? '', params);
+  }
+
+  /** A bound as the server writes it: no grouping, a decimal comma in Vietnamese. */
+  numberText(number) {
+    const text = String(number);
+    return this.lang === 'vi' ? text.replace('.', ',') : text;
+  }
+
+  /** Where a field's error goes and what it describes, matching survey.html. */
+  errorPlace(name) {
+    const control = this.form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (!control) return null;
+    const row = control.closest('.matrix-row');
+    if (row) return { box: row, described: row.querySelector('[role=radiogroup]'), question: row };
+    const question = control.closest('.q');
+    const group = control.type === 'radio' || control.type === 'checkbox';
+    const fieldset = control.closest('fieldset');
+    return {
+      box: fieldset && fieldset.closest('.q') === question ? fieldset : question,
+      described: group ? fieldset : control,
+      question,
+    };
+  }
+
+  showError(name, message) {
+    const place = this.errorPlace(name);
+    if (!place) return;
+    const id = `${fieldId(name)}-err`;
+    let error = document.getElementById(id);
+    if (!error) {
+      error = document.createElement('p');
+      error.className = 'error';
+      error.id = id;
+      place.box.append(error);
+    }
+    error.textContent = message;
+    place.question.classList.add('has-error');
+    if (place.described) {
+      place.described.setAttribute('aria-invalid', 'true');
+      const ids = (place.described.getAttribute('aria-describedby') || '').split(/\s+/);
+      if (!ids.includes(id)) {
+        place.described.setAttribute('aria-describedby', [...ids, id].filter(Boolean).join(' '));
+      }
+    }
+  }
+
+  clearError(name) {
+    const error = document.getElementById(`${fieldId(name)}-err`);
+    if (error) this.clearErrorElement(error);
+  }
+
+  clearErrorElement(error) {
+    const { id } = error;
+    for (const described of this.form.querySelectorAll('[aria-describedby]')) {
+      const ids = described.getAttribute('aria-describedby').split(/\s+/);
+      if (!ids.includes(id)) continue;
+      const rest = ids.filter((other) => other && other !== id);
+      if (rest.length) described.setAttribute('aria-describedby', rest.join(' '));
+      else described.removeAttribute('aria-describedby');
+      if (!rest.some((other) => other.endsWith('-err'))) described.removeAttribute('aria-invalid');
+    }
+    const box = error.closest('.matrix-row, .q');
+    error.remove();
+    if (box && !box.querySelector('p.error')) box.classList.remove('has-error');
+    const question = box?.parentElement?.closest('.q');
+    if (question && !question.querySelector('p.error')) question.classList.remove('has-error');
+  }
+
+  /** The "answers need attention" box above the form, with a link to each problem. */
+  showSummary(problems) {
+    let summary = document.getElementById('form-errors');
+    if (!summary) {
+      summary = document.createElement('div');
+      summary.className = 'alert';
+      summary.id = 'form-errors';
+      summary.setAttribute('role', 'alert');
+      summary.tabIndex = -1;
+      this.form.before(summary);
+    }
+    const heading = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.textContent = this.messages.errors;
+    heading.append(strong);
+    const list = document.createElement('ul');
+    list.className = 'problems';
+    for (const { name, message } of problems) {
+      const link = document.createElement('a');
+      link.href = `#${fieldId(name)}-err`;
+      link.textContent = `${this.labelOf(name)} — ${message}`;
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        this.focusField(name);
+      });
+      const item = document.createElement('li');
+      item.append(link);
+      list.append(item);
+    }
+    summary.replaceChildren(heading, list);
+  }
+
+  /** The words a person sees for a field: its question, row or part, and row number. */
+  labelOf(name) {
+    const control = this.form.querySelector(`[name="${CSS.escape(name)}"]`);
+    const question = control?.closest('.q');
+    if (!question) return name;
+    const own = question.querySelector(':scope > label.label, :scope > fieldset > legend');
+    let text = own ? own.firstChild?.textContent.trim() ?? '' : '';
+    const row = control.closest('.matrix-row')?.querySelector('.row-label');
+    const part = question.matches('.q-indicator') ? control.closest('label') : null;
+    if (row) text += ` – ${row.textContent.trim()}`;
+    if (part) text += ` – ${part.firstChild.textContent.trim()}`;
+    const repeatRow = control.closest('.repeat-row');
+    if (repeatRow) text += ` (${Number(repeatRow.dataset.index) + 1})`;
+    return text;
+  }
+
+  /** Show the page of a field and put the cursor in it. */
+  focusField(name) {
+    const control = this.form.querySelector(`[name="${CSS.escape(name)}"]:not(:disabled)`);
+    if (!control) return;
+    if (this.paged) this.showPage(control.closest('section[data-section]'));
+    const checked = this.form.querySelector(`[name="${CSS.escape(name)}"]:checked`);
+    (checked ?? control).focus({ preventScroll: true });
+    (control.closest('.matrix-row, .q') ?? control).scrollIntoView({ block: 'center' });
+  }
+
+  // ------------------------------------------------------------------ pages
+
+  /** Start on the page of the first error the server showed, or of the restored draft. */
+  setUpPages(draftPage) {
+    this.progress = this.form.querySelector('.progress');
+    this.prev = this.form.querySelector('.page-prev');
+    this.nextButton = this.form.querySelector('.page-next');
+    this.submit = this.form.querySelector('.form-actions [type=submit]');
+    for (const heading of this.form.querySelectorAll('section[data-section] > h2')) {
+      heading.tabIndex = -1; // focused when its page opens, so screen readers start there
+    }
+    const firstError = this.form.querySelector('.has-error, p.error');
+    const start = firstError?.closest('section[data-section]')
+      ?? (draftPage && this.form.querySelector(`section[data-section="${CSS.escape(draftPage)}"]`));
+    this.showPage(start && !start.hasAttribute('data-skipped') ? start : this.pages()[0]);
+  }
+
+  pages() {
+    return [...this.form.querySelectorAll('section[data-section]:not([data-skipped])')];
+  }
+
+  /** The page shown, or if it has just become irrelevant the next one that is not. */
+  currentOrNext() {
+    if (!this.page.hasAttribute('data-skipped')) return this.page;
+    const all = [...this.form.querySelectorAll('section[data-section]')];
+    const after = all.slice(all.indexOf(this.page)).find((s) => !s.hasAttribute('data-skipped'));
+    return after ?? this.pages().at(-1);
+  }
+
+  showPage(section) {
+    if (!this.paged || !section) return;
+    this.page = section;
+    for (const other of this.form.querySelectorAll('section[data-section]')) {
+      other.hidden = other !== section || other.hasAttribute('data-skipped');
+    }
+    const pages = this.pages();
+    const index = pages.indexOf(section);
+    const last = index === pages.length - 1;
+    this.prev.hidden = index <= 0;
+    this.nextButton.hidden = last;
+    if (this.submit) this.submit.hidden = !last;
+    this.showProgress(index + 1, pages.length);
+  }
+
+  showProgress(n, total) {
+    if (!this.progress || this.progressShown === `${n}/${total}`) return;
+    this.progressShown = `${n}/${total}`;
+    this.progress.hidden = false;
+    // One segment per page: no inline style needed for a width (CSP: style-src 'self').
+    const bar = this.progress.querySelector('.progress-bar');
+    bar.setAttribute('aria-hidden', 'true');
+    bar.replaceChildren(...Array.from({ length: total }, (_, i) => {
+      const segment = document.createElement('span');
+      if (i < n) segment.className = 'done';
+      return segment;
+    }));
+    const text = this.progress.querySelector('.progress-text');
+    text.textContent = fill(this.messages.page ?? '{n}/{total}', { n, total });
+  }
+
+  next() {
+    const problems = this.checkAll(this.page);
+    if (problems.length) {
+      this.focusField(problems[0].name);
+      return;
+    }
+    this.go(1);
+  }
+
+  go(step) {
+    const pages = this.pages();
+    const target = pages[pages.indexOf(this.page) + step];
+    if (!target) return;
+    this.showPage(target);
+    if (this.draftKey) this.saveSoon();
+    const heading = target.querySelector('h2');
+    heading?.focus({ preventScroll: true });
+    (this.progress ?? target).scrollIntoView({ block: 'start' });
+  }
+
+  // ------------------------------------------------------------------ repeats
+
+  setUpRepeat(repeat) {
+    const add = repeat.querySelector('.add-row');
+    if (add) {
+      // In the page, not by a round trip: a plain button that posts nothing.
+      add.type = 'button';
+      add.removeAttribute('name');
+      add.removeAttribute('value');
+    }
+    for (const row of repeat.querySelectorAll('.repeat-row')) this.addRemoveButton(row);
+    this.updateRowButtons(repeat);
+  }
+
+  maxRows(repeat) {
+    return Number(repeat.querySelector('.repeat').dataset.maxRows) || 20;
+  }
+
+  addRemoveButton(row) {
+    if (row.querySelector(':scope > .remove-row')) return;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button remove-row';
+    button.textContent = this.messages.removeRow;
+    row.append(button);
+  }
+
+  updateRowButtons(repeat) {
+    const count = repeat.querySelectorAll('.repeat-row').length;
+    const min = Math.max(1, Number(repeat.querySelector('.repeat').dataset.minRows) || 0);
+    const add = repeat.querySelector('.add-row');
+    if (add) add.hidden = count >= this.maxRows(repeat);
+    for (const button of repeat.querySelectorAll('.remove-row')) button.hidden = count <= min;
+  }
+
+  /** A blank copy of the first row, numbered after the last one. */
+  addRow(repeat, { quiet = false } = {}) {
+    const list = repeat.querySelector('.repeat-rows');
+    if (list.children.length >= this.maxRows(repeat)) return;
+    const row = list.firstElementChild.cloneNode(true);
+    blankRow(row);
+    // Rename before inserting: a radio joining its original's group would uncheck it.
+    renumberRow(row, repeat.dataset.field, list.children.length);
+    this.addRemoveButton(row);
+    list.append(row);
+    this.updateRowButtons(repeat);
+    if (quiet) return;
+    this.refresh();
+    row.querySelector('input:not(:disabled), textarea:not(:disabled)')?.focus();
+    if (this.draftKey) this.saveSoon();
+  }
+
+  removeRow(row) {
+    const repeat = row.closest('.q-repeat');
+    const list = row.parentElement;
+    const index = [...list.children].indexOf(row);
+    row.remove();
+    [...list.children].forEach((other, i) => renumberRow(other, repeat.dataset.field, i));
+    this.updateRowButtons(repeat);
+    this.refresh();
+    const next = list.children[Math.min(index, list.children.length - 1)];
+    (next?.querySelector('input:not(:disabled), textarea:not(:disabled)')
+      ?? repeat.querySelector('.add-row'))?.focus();
+    if (this.draftKey) this.saveSoon();
+  }
+
+  // ------------------------------------------------------------------ indicators
+
+  /** "Change: +12 (+15,3%)" under an indicator, as formpages.indicator_change_text. */
+  updateChange(paragraph) {
+    const name = paragraph.dataset.changeFor;
+    const value = (field) => parseNumber(this.form.elements.namedItem(field)?.value ?? '');
+    const baseline = value(`${name}.baseline`);
+    const current = value(name);
+    if (baseline === null || current === null) {
+      paragraph.textContent = '';
+      return;
+    }
+    const diff = current - baseline;
+    const pct = baseline !== 0 ? (diff / baseline) * 100 : null;
+    paragraph.textContent = fill(this.messages.change ?? '{diff} ({pct})', {
+      diff: this.signed(diff),
+      pct: pct === null || !Number.isFinite(pct) ? '—' : `${this.signed(pct)}%`,
+    });
+  }
+
+  signed(number) {
+    const format = new Intl.NumberFormat(this.lang, { maximumFractionDigits: 2 });
+    const rounded = Math.round(number * 100) / 100;
+    const text = format.format(rounded === 0 ? 0 : rounded);
+    return rounded > 0 ? `+${text}` : text;
+  }
+
+  // ------------------------------------------------------------------ drafts
+
+  saveDraft() {
+    if (!this.draftKey) return;
+    saveDraft(this.draftKey, {
+      ...this.snapshot(), survey: this.schema.key, page: this.page?.dataset.section ?? null,
+    });
+  }
+
+  showDraftNotice(initial) {
+    const notice = document.createElement('div');
+    notice.className = 'banner draft-notice';
+    notice.setAttribute('role', 'status');
+    const text = document.createElement('p');
+    text.textContent = this.messages.draftRestored;
+    const discard = document.createElement('button');
+    discard.type = 'button';
+    discard.className = 'button';
+    discard.textContent = this.messages.draftDiscard;
+    discard.addEventListener('click', () => {
+      this.saveSoon.cancel();
+      clearDraft(this.draftKey);
+      this.apply(initial);
+      for (const error of this.form.querySelectorAll('p.error')) this.clearErrorElement(error);
+      this.refresh();
+      for (const p of this.form.querySelectorAll('p.change[data-change-for]')) this.updateChange(p);
+      if (this.paged) this.showPage(this.pages()[0]);
+      notice.remove();
+      this.form.querySelector('input:not([type=hidden]):not(:disabled), textarea')?.focus();
+    });
+    notice.append(text, discard);
+    const first = this.form.querySelector('section[data-section]');
+    first.before(notice);
+  }
+}
+
+// ---------------------------------------------------------------------- repeat rows
+
+/** Empty every answer of a cloned row and drop what the original showed (errors, change). */
+function blankRow(row) {
+  for (const control of row.querySelectorAll('input, textarea, select')) {
+    if (control.type === 'radio' || control.type === 'checkbox') {
+      control.checked = false;
+      control.removeAttribute('checked');
+    } else {
+      control.value = '';
+      control.removeAttribute('value');
+      if (control.tagName === 'TEXTAREA') control.textContent = '';
+    }
+    control.disabled = false;
+  }
+  for (const error of row.querySelectorAll('p.error')) {
+    const id = error.id;
+    for (const described of row.querySelectorAll('[aria-describedby]')) {
+      const rest = described.getAttribute('aria-describedby').split(/\s+/)
+        .filter((other) => other && other !== id);
+      if (rest.length) described.setAttribute('aria-describedby', rest.join(' '));
+      else described.removeAttribute('aria-describedby');
+    }
+    error.remove();
+  }
+  for (const element of row.querySelectorAll('.has-error')) element.classList.remove('has-error');
+  for (const marked of row.querySelectorAll('[aria-invalid]')) {
+    marked.removeAttribute('aria-invalid'); // inputs, and the fieldsets of choices
+  }
+  for (const change of row.querySelectorAll('p.change')) change.textContent = '';
+  for (const element of row.querySelectorAll('[data-skipped]')) {
+    element.removeAttribute('data-skipped');
+    element.hidden = false;
+  }
+}
+
+/** Give a row index `index`: `rep.N.child` names and `f-rep-N-child` ids. */
+function renumberRow(row, repeat, index) {
+  row.dataset.index = String(index);
+  const name = new RegExp(`(^|\\s)${repeat}\\.\\d+\\.`, 'g');
+  const id = new RegExp(`(^|\\s)f-${repeat}-\\d+-`, 'g');
+  for (const element of [row, ...row.querySelectorAll('*')]) {
+    for (const attribute of ROW_ATTRIBUTES) {
+      const value = element.getAttribute(attribute);
+      if (value === null) continue;
+      const renamed = value
+        .replace(name, `$1${repeat}.${index}.`)
+        .replace(id, `$1f-${repeat}-${index}-`);
+      if (renamed !== value) element.setAttribute(attribute, renamed);
+    }
+  }
+}
+
+const form = document.querySelector('form.survey[data-schema]');
+if (form) new SurveyForm(form).start();

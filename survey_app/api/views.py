@@ -1,0 +1,55 @@
+"""JSON endpoints for clients that queue submissions (phones offline) and for tools.
+
+The session cookie signs the caller in, and the CSRF token travels in the X-CSRFToken
+header, as for forms.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import Perm, access
+from survey_app.api import bp
+from survey_app.catalog import services
+from survey_app.catalog.views import _respondable
+from survey_app.extensions import db
+from survey_app.models.base import utcnow
+from survey_app.models.responses import Channel
+from survey_app.responses import services as responses
+from survey_app.surveys.validation import validate
+
+
+@bp.post("/api/surveys/<key>/responses")
+@access(Perm.SURVEYS_RESPOND)
+def submit_response(key: str):
+    survey = _respondable(key)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
+        return {"error": _("The request body must be a JSON object with id and answers.")}, 400
+    response_id = responses.parse_response_id(body.get("id"))
+    version = survey.current_version
+    existing = responses.get_response(db.session, response_id)
+    if existing is not None and existing.version.survey_id == survey.id:
+        # A replay (the phone did not hear the first answer): the stored response stands.
+        return _created(key, existing, created=False)
+    definition = services.definition_of(version)
+    result = validate(definition, body.get("answers", {}), today=date.today())
+    if not result.ok:
+        return {"errors": result.errors}, 422
+    channel = Channel.OFFLINE if body.get("queued") else Channel.API
+    response, created = responses.store_response(
+        db.session, response_id=response_id, version=version, answers=result.answers,
+        channel=channel, today=date.today(), now=utcnow(), unit_id=current_user.unit_id,
+        submitted_by_id=current_user.id)
+    db.session.commit()
+    return _created(key, response, created=created)
+
+
+def _created(key: str, response, *, created: bool):
+    body = {"id": str(response.id), "created": created,
+            "url": url_for("catalog.view_response", key=key, response_id=response.id)}
+    return body, 201 if created else 200

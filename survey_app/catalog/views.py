@@ -1,0 +1,160 @@
+"""Survey definitions for staff: the list (with files that failed to load) and a preview."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey_app.access import Perm, access, has_perm
+from survey_app.admin.views import XLSX_MIMETYPE
+from survey_app.catalog import bp, services
+from survey_app.extensions import db
+from survey_app.formpages import new_response_id, read_submission
+from survey_app.models.base import utcnow
+from survey_app.models.responses import Channel
+from survey_app.responses import services as responses
+from survey_app.surveys import rendering
+from survey_app.surveys.model import Audience
+
+
+@bp.get("/admin/surveys")
+@access(Perm.SURVEYS_PREVIEW)
+def list_surveys():
+    directory = current_app.config["SURVEYS_PATH"]
+    _loaded, problems = services.read_definitions(directory)
+    return render_template(
+        "catalog/list_surveys.html",
+        surveys=services.list_surveys(db.session),
+        counts=services.response_counts(db.session),
+        problems=problems,
+    )
+
+
+@bp.post("/admin/surveys/sync")
+@access(Perm.SURVEYS_MANAGE)
+def sync_surveys():
+    report = services.sync_surveys(
+        db.session, current_app.config["SURVEYS_PATH"], actor=current_user
+    )
+    db.session.commit()
+    flash(
+        _(
+            "Surveys loaded: %(created)d new, %(changed)d changed, %(same)d unchanged.",
+            created=len(report.created),
+            changed=len(report.replaced) + len(report.new_versions),
+            same=len(report.unchanged),
+        ),
+        "success",
+    )
+    if report.problems:
+        flash(_("Some files were not loaded; see the problems below."), "error")
+    return redirect(url_for(".list_surveys"))
+
+
+@bp.route("/surveys/<key>/preview", methods=["GET", "POST"])
+@access(Perm.SURVEYS_PREVIEW)
+def preview(key: str):
+    survey = services.get_survey(db.session, key, active_only=False)
+    definition = services.definition_of(survey.current_version)
+    errors: dict[str, str] = {}
+    checked = False
+    if request.method == "POST":
+        submission = read_submission(definition, request.form, today=date.today())
+        values, response_id = submission.values, submission.response_id
+        errors = submission.errors
+        checked = submission.is_complete
+    else:
+        values, response_id = rendering.default_values(definition), new_response_id()
+    status = 400 if errors else 200
+    return render_template(
+        "catalog/preview.html",
+        survey=survey,
+        definition=definition,
+        values=values,
+        errors=errors,
+        response_id=response_id,
+        checked=checked,
+    ), status
+
+
+def _respondable(key: str):
+    survey = services.get_survey(db.session, key)
+    if survey.audience == Audience.WORKER_POLL.value:
+        # Worker polls are answered anonymously through their printed links only.
+        raise services.SurveyNotFound()
+    return survey
+
+
+@bp.route("/surveys/<key>/fill", methods=["GET", "POST"])
+@access(Perm.SURVEYS_RESPOND)
+def fill(key: str):
+    survey = _respondable(key)
+    version = survey.current_version
+    definition = services.definition_of(version)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        submission = read_submission(definition, request.form, today=date.today())
+        values, response_id, errors = (submission.values, submission.response_id, submission.errors)
+        if submission.is_complete:
+            response, _created = responses.store_response(
+                db.session,
+                response_id=responses.parse_response_id(response_id),
+                version=version,
+                answers=submission.result.answers,
+                channel=Channel.WEB,
+                today=date.today(),
+                now=utcnow(),
+                unit_id=current_user.unit_id,
+                submitted_by_id=current_user.id,
+            )
+            db.session.commit()
+            flash(_("Thank you: your answers have been saved."), "success")
+            return redirect(url_for(".view_response", key=key, response_id=response.id), 303)
+    else:
+        values, response_id = rendering.default_values(definition), new_response_id()
+    return render_template(
+        "catalog/fill.html",
+        survey=survey,
+        definition=definition,
+        values=values,
+        errors=errors,
+        response_id=response_id,
+        draft_key=f"{key}:{current_user.id}",
+    ), 400 if errors else 200
+
+
+@bp.get("/surveys/<key>/responses/<uuid:response_id>")
+@access(Perm.SURVEYS_RESPOND, Perm.RESPONSES_VIEW, any_of=True)
+def view_response(key: str, response_id):
+    response = responses.get_response(db.session, response_id) or abort(404)
+    if response.version.survey.key != key or response.channel == Channel.POLL.value:
+        abort(404)  # anonymous poll answers are only ever shown in suppressed totals
+    if response.submitted_by_id != current_user.id and not has_perm(
+        current_user, Perm.RESPONSES_VIEW
+    ):
+        abort(403)
+    definition = services.definition_of(response.version)
+    values = responses.stored_values(definition, responses.answers_of(db.session, response.id))
+    return render_template(
+        "catalog/view_response.html", response=response, definition=definition, values=values
+    )
+
+
+@bp.get("/admin/surveys/<key>/responses.xlsx")
+@access(Perm.RESPONSES_VIEW)
+def export_responses(key: str):
+    from survey_app.exports.responses import export_responses_xlsx
+
+    survey = services.get_survey(db.session, key, active_only=False)
+    if survey.audience == Audience.WORKER_POLL.value:
+        # one row per anonymous answer could single people out: only suppressed totals
+        return redirect(url_for("polls.results_xlsx", key=key))
+    data = export_responses_xlsx(db.session, survey)
+    return Response(
+        data,
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f"attachment; filename={key}-responses.xlsx"},
+    )

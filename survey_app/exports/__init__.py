@@ -1,0 +1,1 @@
+"""Excel workbooks out (openpyxl, streamed where large)."""

@@ -1,0 +1,176 @@
+"""Poll links (a survey for a unit, behind an unguessable token) and their QR codes."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import qrcode
+import qrcode.image.svg
+from flask_babel import lazy_gettext as _l
+from qrcode.constants import ERROR_CORRECT_M
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey_app.errors import UserError
+from survey_app.models import audit
+from survey_app.models.base import utcnow
+from survey_app.models.polls import PollLink
+from survey_app.models.responses import Response
+from survey_app.models.surveys import Survey
+from survey_app.models.units import Unit
+from survey_app.surveys.model import Audience
+
+
+class PollError(UserError):
+    status = 400
+
+
+class NotAPoll(PollError):
+    message = _l("Poll links can only be made for worker polls.")
+
+
+class LinkState(StrEnum):
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    FULL = "full"
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    link: PollLink
+    responses: int
+    state: LinkState
+
+
+def create_link(
+    session: Session,
+    survey_key: str,
+    unit_code: str,
+    *,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    max_responses: int | None = None,
+    actor=None,
+) -> PollLink:
+    """A new poll link. Raises PollError."""
+    survey = session.scalars(select(Survey).where(Survey.key == survey_key)).first()
+    if survey is None or survey.current_version_id is None or not survey.is_active:
+        raise PollError(_l("There is no survey with the key %(key)s.", key=survey_key))
+    if survey.audience != Audience.WORKER_POLL.value:
+        raise NotAPoll()
+    unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
+    if unit is None:
+        raise PollError(_l("Unknown unit code: %(code)s", code=unit_code))
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise PollError(_l("The poll must close after it opens."))
+    if max_responses is not None and max_responses < 1:
+        raise PollError(_l("The cap on responses must be at least 1."))
+    link = PollLink(
+        survey=survey,
+        unit=unit,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        max_responses=max_responses,
+        created_by_id=getattr(actor, "id", None),
+    )
+    session.add(link)
+    session.flush()
+    audit.record(session, "poll.create", f"{survey.key}/{unit.code}", actor=actor)
+    return link
+
+
+def get_link(session: Session, token: str) -> PollLink | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalars(select(PollLink).where(PollLink.token == token)).first()
+
+
+def response_count(session: Session, link: PollLink) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Response).where(Response.poll_link_id == link.id)
+        )
+        or 0
+    )
+
+
+def state_of(link: PollLink, responses: int, now: datetime | None = None) -> LinkState:
+    now = now or utcnow()
+    if link.is_closed:
+        return LinkState.CLOSED
+    if link.opens_at and now < link.opens_at:
+        return LinkState.NOT_YET
+    if link.closes_at and now >= link.closes_at:
+        return LinkState.EXPIRED
+    if link.max_responses is not None and responses >= link.max_responses:
+        return LinkState.FULL
+    return LinkState.OPEN
+
+
+def list_links(session: Session) -> list[LinkRow]:
+    """Every link with its response count (one grouped query) and state."""
+    counts = dict(
+        session.execute(
+            select(Response.poll_link_id, func.count())
+            .where(Response.poll_link_id.is_not(None))
+            .group_by(Response.poll_link_id)
+        ).all()
+    )
+    links = session.scalars(
+        select(PollLink).order_by(PollLink.created_at.desc(), PollLink.id.desc())
+    ).all()
+    now = utcnow()
+    return [
+        LinkRow(link, counts.get(link.id, 0), state_of(link, counts.get(link.id, 0), now))
+        for link in links
+    ]
+
+
+def set_closed(session: Session, link: PollLink, closed: bool, *, actor=None) -> None:
+    link.is_closed = closed
+    audit.record(
+        session,
+        "poll.close" if closed else "poll.reopen",
+        f"{link.survey.key}/{link.unit.code}",
+        actor=actor,
+    )
+
+
+def poll_url(base_url: str, link: PollLink) -> str:
+    return f"{base_url.rstrip('/')}/p/{link.token}"
+
+
+def qr_png(url: str, *, box_size: int = 10) -> bytes:
+    """The link as a QR code PNG (error correction M: survives a crease or a smudge)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    out = io.BytesIO()
+    code.make_image().save(out)
+    return out.getvalue()
+
+
+def qr_svg(url: str) -> str:
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_M, border=4, image_factory=qrcode.image.svg.SvgPathImage
+    )
+    code.add_data(url)
+    code.make(fit=True)
+    return code.make_image().to_string(encoding="unicode")
+
+
+def qr_zip(base_url: str, links: list[PollLink]) -> bytes:
+    """A ZIP of one PNG per link, named after the unit code."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for link in links:
+            archive.writestr(
+                f"{link.unit.code}-{link.survey.key}.png", qr_png(poll_url(base_url, link))
+            )
+    return out.getvalue()

@@ -1,0 +1,384 @@
+"""Answering a poll at /p/<token> (no account), and the staff pages for links and posters.
+
+Anonymity: nothing about the person is kept with a poll answer: no account, no address, no
+user agent, no time finer than the day (see ``responses.store_response``); the request log
+line of /p/ pages is dropped (``quiet_poll_logs``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import date, datetime
+from functools import cache
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_wtf.csrf import ValidationError, generate_csrf, validate_csrf
+from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
+from sqlalchemy import select
+
+from survey_app.access import Perm, access
+from survey_app.catalog.services import definition_of
+from survey_app.config import PROJECT_ROOT
+from survey_app.errors import UserError
+from survey_app.extensions import csrf, db, limiter
+from survey_app.formpages import new_response_id, read_submission
+from survey_app.models.polls import PollLink
+from survey_app.models.responses import Channel
+from survey_app.models.surveys import Survey
+from survey_app.models.units import Unit
+from survey_app.polls import bp, services
+from survey_app.responses.services import store_response
+from survey_app.surveys import rendering
+from survey_app.surveys.model import Audience
+
+HONEYPOT = "website"
+DONE_COOKIE = "p_done"
+
+
+@cache
+def poll_css() -> Markup:
+    """The whole stylesheet of the poll page, inlined so the first 14 KB render it.
+
+    Our own file, not user input: marked safe here so that quotes in font names survive
+    and the CSP hash of the inline block matches.
+    """
+    css = (PROJECT_ROOT / "static" / "css" / "poll.css").read_text(encoding="utf-8").strip()
+    return Markup(css)  # noqa: S704 - our own stylesheet, never user input
+
+
+@cache
+def poll_css_hash() -> str:
+    digest = hashlib.sha256(poll_css().encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode() + "'"
+
+
+def _poll_page(template: str, status: int = 200, **context):
+    from survey_app import CONTENT_SECURITY_POLICY
+
+    response = make_response(render_template(template, css=poll_css(), **context), status)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' {poll_css_hash()}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _done_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="poll-done")
+
+
+def _answered_here(link: PollLink) -> bool:
+    """Whether this device already answered: a signed cookie naming the link, nothing else."""
+    raw = request.cookies.get(f"{DONE_COOKIE}_{link.id}")
+    if not raw:
+        return False
+    try:
+        return _done_serializer().loads(raw) == link.token
+    except BadSignature:
+        return False
+
+
+def _unavailable(link: PollLink | None, state: services.LinkState | None = None):
+    status = 404 if link is None or state is services.LinkState.NOT_YET else 410
+    return _poll_page("polls/unavailable.html", status, link=link, state=state)
+
+
+def _poll_limit() -> str:
+    return current_app.config["POLL_POST_LIMIT"]
+
+
+@bp.route("/p/<token>", methods=["GET", "POST"])
+@access(public=True)
+@csrf.exempt  # checked below, so that an expired token keeps the typed answers
+@limiter.limit(_poll_limit, key_func=get_remote_address, methods=["POST"], scope="poll-post")
+def answer(token: str):
+    link = services.get_link(db.session, token)
+    if link is None:
+        return _unavailable(None)
+    state = services.state_of(link, services.response_count(db.session, link))
+    if state is not services.LinkState.OPEN:
+        return _unavailable(link, state)
+    if _answered_here(link):
+        return _poll_page("polls/already.html", link=link)
+    definition = definition_of(link.survey.current_version)
+    errors: dict[str, str] = {}
+    notice = None
+    if request.method == "POST":
+        if request.form.get(HONEYPOT):
+            return redirect(url_for(".thanks", token=token), 303)  # a bot: store nothing
+        form = request.form.copy()
+        form.poplist(HONEYPOT)
+        submission = read_submission(definition, form, today=_today())
+        values, response_id, errors = submission.values, submission.response_id, submission.errors
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            notice = _(
+                "The page was open for a long time. Your answers are kept: please press Send again."
+            )
+            return _form(link, definition, values, errors, response_id, notice, 400)
+        if submission.is_complete:
+            store_response(
+                db.session,
+                response_id=_uuid(response_id),
+                version=link.survey.current_version,
+                answers=submission.result.answers,
+                channel=Channel.POLL,
+                today=_today(),
+                now=None,
+                unit_id=link.unit_id,
+                poll_link_id=link.id,
+            )
+            db.session.commit()
+            response = redirect(url_for(".thanks", token=token), 303)
+            response.set_cookie(
+                f"{DONE_COOKIE}_{link.id}",
+                _done_serializer().dumps(token),
+                max_age=400 * 24 * 3600,
+                path=f"/p/{token}",
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure,
+            )
+            return response
+    else:
+        values, response_id = rendering.default_values(definition), new_response_id()
+    return _form(link, definition, values, errors, response_id, notice, 400 if errors else 200)
+
+
+def _form(link, definition, values, errors, response_id, notice, status):
+    return _poll_page(
+        "polls/answer.html",
+        status,
+        link=link,
+        definition=definition,
+        values=values,
+        errors=errors,
+        response_id=response_id,
+        notice=notice,
+        honeypot=HONEYPOT,
+        csrf=generate_csrf(),
+    )
+
+
+def _today() -> date:
+    """The day in Vietnam: the only time kept with a poll answer."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def _uuid(value: str):
+    from survey_app.responses.services import parse_response_id
+
+    return parse_response_id(value)
+
+
+@bp.get("/p/<token>/thanks")
+@access(public=True)
+def thanks(token: str):
+    link = services.get_link(db.session, token)
+    if link is None:
+        return _unavailable(None)
+    return _poll_page("polls/thanks.html", link=link)
+
+
+# ---- staff pages -------------------------------------------------------------------------
+
+
+@bp.get("/admin/polls")
+@access(Perm.POLLS_MANAGE)
+def list_links():
+    polls = db.session.scalars(
+        select(Survey).where(
+            Survey.audience == Audience.WORKER_POLL.value, Survey.is_active.is_(True)
+        )
+    ).all()
+    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    state_labels = {
+        services.LinkState.OPEN: _("open"),
+        services.LinkState.NOT_YET: _("not open yet"),
+        services.LinkState.CLOSED: _("closed"),
+        services.LinkState.EXPIRED: _("expired"),
+        services.LinkState.FULL: _("full"),
+    }
+    return render_template(
+        "polls/list_links.html",
+        rows=services.list_links(db.session),
+        polls=polls,
+        units=units,
+        base_url=current_app.config["BASE_URL"],
+        state_labels=state_labels,
+    )
+
+
+def _parse_local(value: str | None) -> datetime | None:
+    """A datetime-local form value, read as Vietnam time."""
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(_("Dates must look like 2017-09-30T17:00.")) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    return moment
+
+
+@bp.post("/admin/polls")
+@access(Perm.POLLS_MANAGE)
+def create_link():
+    try:
+        cap = request.form.get("max_responses", "").strip()
+        link = services.create_link(
+            db.session,
+            request.form.get("survey", ""),
+            request.form.get("unit", ""),
+            opens_at=_parse_local(request.form.get("opens_at")),
+            closes_at=_parse_local(request.form.get("closes_at")),
+            max_responses=int(cap) if cap.isdigit() else None,
+            actor=current_user,
+        )
+    except UserError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for(".list_links"))
+    db.session.commit()
+    flash(_("Poll link created for %(unit)s.", unit=link.unit.name), "success")
+    return redirect(url_for(".list_links"))
+
+
+def _link(link_id: int) -> PollLink:
+    return db.session.get(PollLink, link_id) or abort(404)
+
+
+@bp.post("/admin/polls/<int:link_id>/close")
+@access(Perm.POLLS_MANAGE)
+def close_link(link_id: int):
+    services.set_closed(db.session, _link(link_id), True, actor=current_user)
+    db.session.commit()
+    return redirect(url_for(".list_links"))
+
+
+@bp.post("/admin/polls/<int:link_id>/reopen")
+@access(Perm.POLLS_MANAGE)
+def reopen_link(link_id: int):
+    services.set_closed(db.session, _link(link_id), False, actor=current_user)
+    db.session.commit()
+    return redirect(url_for(".list_links"))
+
+
+@bp.get("/admin/polls/<int:link_id>/qr.<fmt>")
+@access(Perm.POLLS_MANAGE)
+def qr_code(link_id: int, fmt: str):
+    url = services.poll_url(current_app.config["BASE_URL"], _link(link_id))
+    if fmt == "png":
+        return Response(services.qr_png(url), mimetype="image/png")
+    if fmt == "svg":
+        return Response(services.qr_svg(url), mimetype="image/svg+xml")
+    abort(404)
+
+
+def _selected_links() -> list[PollLink]:
+    ids = [int(i) for i in request.args.getlist("id") if i.isdigit()]
+    stmt = select(PollLink).order_by(PollLink.id)
+    if ids:
+        stmt = stmt.where(PollLink.id.in_(ids))
+    links = db.session.scalars(stmt).all()
+    return links or abort(404)
+
+
+@bp.get("/admin/polls/posters")
+@access(Perm.POLLS_MANAGE)
+def posters():
+    base = current_app.config["BASE_URL"]
+    items = [(link, services.poll_url(base, link)) for link in _selected_links()]
+    return render_template("polls/posters.html", items=items)
+
+
+@bp.get("/admin/polls/posters.zip")
+@access(Perm.POLLS_MANAGE)
+def posters_zip():
+    data = services.qr_zip(current_app.config["BASE_URL"], _selected_links())
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": "attachment; filename=ma-qr.zip"},
+    )
+
+
+def _poll_survey(key: str) -> Survey:
+    survey = db.session.scalars(
+        select(Survey).where(Survey.key == key, Survey.audience == Audience.WORKER_POLL.value)
+    ).first()
+    if survey is None or survey.current_version is None:
+        abort(404)
+    return survey
+
+
+def _results(key: str):
+    from survey_app.polls.results import poll_results
+
+    return poll_results(db.session, _poll_survey(key), current_app.config["MIN_GROUP_SIZE"])
+
+
+def suppression_note(threshold: int) -> str:
+    return _(
+        "Figures for groups of fewer than %(n)d people are hidden (—) to protect the "
+        "workers who answered; where needed, another small group is hidden too so that "
+        "a hidden figure cannot be worked out from the totals.",
+        n=threshold,
+    )
+
+
+@bp.get("/admin/polls/results/<key>")
+@access(Perm.RESPONSES_VIEW)
+def results(key: str):
+    data = _results(key)
+    return render_template(
+        "polls/results.html", results=data, note=suppression_note(data.threshold)
+    )
+
+
+@bp.get("/admin/polls/results/<key>.xlsx")
+@access(Perm.RESPONSES_VIEW)
+def results_xlsx(key: str):
+    from survey_app.formpages import current_locale
+    from survey_app.polls.results import results_xlsx as build
+
+    data = _results(key)
+    body = build(data, current_locale(), "—", suppression_note(data.threshold))
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename={key}-results.xlsx"},
+    )
+
+
+@bp.get("/api/polls/<key>/results")
+@access(Perm.RESPONSES_VIEW)
+def results_json(key: str):
+    from survey_app.formpages import current_locale
+    from survey_app.polls.results import results_as_dict
+
+    data = _results(key)
+    body = results_as_dict(data, current_locale())
+    body["note"] = suppression_note(data.threshold)
+    return body

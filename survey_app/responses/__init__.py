@@ -1,0 +1,1 @@
+"""Storing responses: idempotent on the client-made UUID (no Flask views here)."""
