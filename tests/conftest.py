@@ -58,6 +58,7 @@ def settings(tmp_path_factory, database_url) -> Settings:
         database_url=database_url,
         testing=True,
         login_limit="5 per minute",
+        redis_url=os.environ.get("REDIS_URL") or None,
     )
 
 
