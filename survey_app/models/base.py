@@ -65,5 +65,12 @@ def insert_ignore(session, table: sa.Table, values: dict, index_elements: list[s
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only the two supported engines are deployed
         raise NotImplementedError(dialect)
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
-    return session.execute(statement).rowcount == 1
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=index_elements)
+        .returning(*(table.c[name] for name in index_elements))
+    )
+    # RETURNING gives the row only when this statement inserted it; rowcount is not
+    # reliable here (psycopg reports -1).
+    return session.execute(statement).first() is not None
