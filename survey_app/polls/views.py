@@ -110,7 +110,9 @@ def answer(token: str):
     link = services.get_link(db.session, token)
     if link is None:
         return _unavailable(None)
-    state = services.state_of(link, services.response_count(db.session, link))
+    # Counting responses is only needed to enforce a cap, and it grows with the poll.
+    count = services.response_count(db.session, link) if link.max_responses else 0
+    state = services.state_of(link, count)
     if state is not services.LinkState.OPEN:
         return _unavailable(link, state)
     if _answered_here(link):
@@ -144,10 +146,11 @@ def answer(token: str):
                 unit_id=link.unit_id,
                 poll_link_id=link.id,
             )
+            link_id = link.id  # read before the commit expires the link
             db.session.commit()
             response = redirect(url_for(".thanks", token=token), 303)
             response.set_cookie(
-                f"{DONE_COOKIE}_{link.id}",
+                f"{DONE_COOKIE}_{link_id}",
                 _done_serializer().dumps(token),
                 max_age=400 * 24 * 3600,
                 path=f"/p/{token}",
