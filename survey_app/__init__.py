@@ -66,9 +66,9 @@ def quiet_poll_logs() -> None:
             logger.addFilter(_DropPollRequests())
 
 
-def create_app(config: Settings | dict | None = None) -> Flask:
+def create_app(config: Settings | None = None) -> Flask:
     """Build the application from ``config`` (a Settings), or from the environment."""
-    settings = config if isinstance(config, Settings) else Settings.from_env()
+    settings = config or Settings.from_env()
     app = Flask(
         __name__,
         instance_path=str(settings.instance_path),
@@ -76,8 +76,6 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     app.config.update(settings.flask_config())
-    if isinstance(config, dict):
-        app.config.update(config)
     app.config["SETTINGS"] = settings
     app.session_interface = SessionInterface()
     if settings.trust_proxy:

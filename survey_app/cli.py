@@ -298,17 +298,13 @@ polls_group = click.Group("polls", help="Worker poll links and their QR codes.")
 
 
 def _iso(value: str | None, option: str):
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    from survey_app.localtime import parse_local
 
-    if not value:
-        return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_local(value)
     except ValueError:
         fail(_("Error: %(option)s must be a date and time like 2017-09-30T17:00.",
                option=option))
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 @polls_group.command("create")

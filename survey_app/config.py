@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,6 @@ class Settings:
     #: Breakdowns of anonymous answers with fewer respondents than this are hidden.
     min_group_size: int = 5
     poll_post_limit: str = "20 per minute"
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -99,7 +98,6 @@ class Settings:
             "MIN_GROUP_SIZE": self.min_group_size,
             "POLL_POST_LIMIT": self.poll_post_limit,
             "COMPRESS_ALGORITHM": ["br", "gzip"],
-            **self.extra,
         }
 
 

@@ -6,8 +6,6 @@ header, as for forms.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +15,7 @@ from survey_app.api import bp
 from survey_app.catalog import services
 from survey_app.catalog.views import _respondable
 from survey_app.extensions import db
+from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
 from survey_app.responses import services as responses
@@ -37,13 +36,13 @@ def submit_response(key: str):
         # A replay (the phone did not hear the first answer): the stored response stands.
         return _created(key, existing, created=False)
     definition = services.definition_of(version)
-    result = validate(definition, body.get("answers", {}), today=date.today())
+    result = validate(definition, body.get("answers", {}), today=local_today())
     if not result.ok:
         return {"errors": result.errors}, 422
     channel = Channel.OFFLINE if body.get("queued") else Channel.API
     response, created = responses.store_response(
         db.session, response_id=response_id, version=version, answers=result.answers,
-        channel=channel, today=date.today(), now=utcnow(), unit_id=current_user.unit_id,
+        channel=channel, today=local_today(), now=utcnow(), unit_id=current_user.unit_id,
         submitted_by_id=current_user.id)
     db.session.commit()
     return _created(key, response, created=created)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +11,7 @@ from survey_app.admin.views import XLSX_MIMETYPE
 from survey_app.catalog import bp, services
 from survey_app.extensions import db
 from survey_app.formpages import new_response_id, read_submission
+from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
 from survey_app.responses import services as responses
@@ -62,7 +61,7 @@ def preview(key: str):
     errors: dict[str, str] = {}
     checked = False
     if request.method == "POST":
-        submission = read_submission(definition, request.form, today=date.today())
+        submission = read_submission(definition, request.form, today=local_today())
         values, response_id = submission.values, submission.response_id
         errors = submission.errors
         checked = submission.is_complete
@@ -96,7 +95,7 @@ def fill(key: str):
     definition = services.definition_of(version)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        submission = read_submission(definition, request.form, today=date.today())
+        submission = read_submission(definition, request.form, today=local_today())
         values, response_id, errors = (submission.values, submission.response_id, submission.errors)
         if submission.is_complete:
             response, _created = responses.store_response(
@@ -105,7 +104,7 @@ def fill(key: str):
                 version=version,
                 answers=submission.result.answers,
                 channel=Channel.WEB,
-                today=date.today(),
+                today=local_today(),
                 now=utcnow(),
                 unit_id=current_user.unit_id,
                 submitted_by_id=current_user.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 
 from flask import (
@@ -37,12 +37,13 @@ from survey_app.config import PROJECT_ROOT
 from survey_app.errors import UserError
 from survey_app.extensions import csrf, db, limiter
 from survey_app.formpages import new_response_id, read_submission
+from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Channel
 from survey_app.models.surveys import Survey
 from survey_app.models.units import Unit
 from survey_app.polls import bp, services
-from survey_app.responses.services import store_response
+from survey_app.responses.services import parse_response_id, store_response
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
 
@@ -125,7 +126,7 @@ def answer(token: str):
             return redirect(url_for(".thanks", token=token), 303)  # a bot: store nothing
         form = request.form.copy()
         form.poplist(HONEYPOT)
-        submission = read_submission(definition, form, today=_today())
+        submission = read_submission(definition, form, today=local_today())
         values, response_id, errors = submission.values, submission.response_id, submission.errors
         try:
             validate_csrf(request.form.get("csrf_token"))
@@ -137,11 +138,11 @@ def answer(token: str):
         if submission.is_complete:
             store_response(
                 db.session,
-                response_id=_uuid(response_id),
+                response_id=parse_response_id(response_id),
                 version=link.survey.current_version,
                 answers=submission.result.answers,
                 channel=Channel.POLL,
-                today=_today(),
+                today=local_today(),
                 now=None,
                 unit_id=link.unit_id,
                 poll_link_id=link.id,
@@ -177,19 +178,6 @@ def _form(link, definition, values, errors, response_id, notice, status):
         honeypot=HONEYPOT,
         csrf=generate_csrf(),
     )
-
-
-def _today() -> date:
-    """The day in Vietnam: the only time kept with a poll answer."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-
-
-def _uuid(value: str):
-    from survey_app.responses.services import parse_response_id
-
-    return parse_response_id(value)
 
 
 @bp.get("/p/<token>/thanks")
@@ -231,18 +219,11 @@ def list_links():
 
 
 def _parse_local(value: str | None) -> datetime | None:
-    """A datetime-local form value, read as Vietnam time."""
-    from zoneinfo import ZoneInfo
-
-    if not value:
-        return None
+    """A datetime-local form value, read as Vietnam time. Raises UserError."""
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_local(value)
     except ValueError:
         raise UserError(_("Dates must look like 2017-09-30T17:00.")) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-    return moment
 
 
 @bp.post("/admin/polls")
