@@ -6,6 +6,8 @@ header, as for forms.
 
 from __future__ import annotations
 
+import uuid
+
 from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,21 +36,21 @@ def submit_response(key: str):
     existing = responses.get_response(db.session, response_id)
     if existing is not None and existing.version.survey_id == survey.id:
         # A replay (the phone did not hear the first answer): the stored response stands.
-        return _created(key, existing, created=False)
+        return _created(key, existing.id, created=False)
     definition = services.definition_of(version)
     result = validate(definition, body.get("answers", {}), today=local_today())
     if not result.ok:
         return {"errors": result.errors}, 422
     channel = Channel.OFFLINE if body.get("queued") else Channel.API
-    response, created = responses.store_response(
-        db.session, response_id=response_id, version=version, answers=result.answers,
-        channel=channel, today=local_today(), now=utcnow(), unit_id=current_user.unit_id,
-        submitted_by_id=current_user.id)
+    created = responses.store_response(
+        db.session, response_id=response_id, version_id=version.id, survey_id=survey.id,
+        answers=result.answers, channel=channel, today=local_today(), now=utcnow(),
+        unit_id=current_user.unit_id, submitted_by_id=current_user.id)
     db.session.commit()
-    return _created(key, response, created=created)
+    return _created(key, response_id, created=created)
 
 
-def _created(key: str, response, *, created: bool):
-    body = {"id": str(response.id), "created": created,
-            "url": url_for("catalog.view_response", key=key, response_id=response.id)}
+def _created(key: str, response_id: uuid.UUID, *, created: bool):
+    body = {"id": str(response_id), "created": created,
+            "url": url_for("catalog.view_response", key=key, response_id=response_id)}
     return body, 201 if created else 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,14 +144,32 @@ def _has_responses(session: Session, version: SurveyVersion) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _definition_from_text(text: str, source: str) -> Definition:
-    return load_definition(text, source)
+#: Parsed definitions by (version id, content hash). A version's text only changes when a
+#: sync replaces it before any response used it, and then its hash changes too.
+_DEFINITIONS: dict[tuple[int, str], Definition] = {}
+_DEFINITIONS_MAX = 128
 
 
 def definition_of(version: SurveyVersion) -> Definition:
     """The definition a version was synced with (built once per version and cached)."""
-    return _definition_from_text(version.source_text, f"{version.survey.key} v{version.number}")
+    return definition_of_version(version.id, version.content_hash, lambda: version)
+
+
+def definition_of_version(
+    version_id: int, content_hash: str, load: Callable[[], SurveyVersion]
+) -> Definition:
+    """The cached definition of a version; ``load`` gives the version on a cache miss only."""
+    key = (version_id, content_hash)
+    definition = _DEFINITIONS.get(key)
+    if definition is None:
+        version = load()
+        definition = load_definition(
+            version.source_text, f"{version.survey.key} v{version.number}"
+        )
+        if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = definition
+    return definition
 
 
 def get_survey(session: Session, key: str, *, active_only: bool = True) -> Survey:

@@ -98,10 +98,12 @@ def fill(key: str):
         submission = read_submission(definition, request.form, today=local_today())
         values, response_id, errors = (submission.values, submission.response_id, submission.errors)
         if submission.is_complete:
-            response, _created = responses.store_response(
+            stored_id = responses.parse_response_id(response_id)
+            responses.store_response(
                 db.session,
-                response_id=responses.parse_response_id(response_id),
-                version=version,
+                response_id=stored_id,
+                version_id=version.id,
+                survey_id=survey.id,
                 answers=submission.result.answers,
                 channel=Channel.WEB,
                 today=local_today(),
@@ -111,7 +113,7 @@ def fill(key: str):
             )
             db.session.commit()
             flash(_("Thank you: your answers have been saved."), "success")
-            return redirect(url_for(".view_response", key=key, response_id=response.id), 303)
+            return redirect(url_for(".view_response", key=key, response_id=stored_id), 303)
     else:
         values, response_id = rendering.default_values(definition), new_response_id()
     return render_template(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -51,26 +52,32 @@ def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
 
 
-def insert_ignore(session, table: sa.Table, values: dict, index_elements: list[str]) -> bool:
-    """INSERT a row unless one with the same key exists; True when this call inserted it.
-
-    One statement (``ON CONFLICT DO NOTHING``) instead of check-then-insert, so that
-    concurrent submissions of the same key can never both insert. SQLite and PostgreSQL
-    spell it the same way but SQLAlchemy builds it from each dialect's own ``insert``.
-    """
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _insert_ignore_statement(dialect: str, table: sa.Table, index_elements: tuple[str, ...]):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only the two supported engines are deployed
         raise NotImplementedError(dialect)
-    statement = (
+    return (
         insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=index_elements)
+        .on_conflict_do_nothing(index_elements=list(index_elements))
         .returning(*(table.c[name] for name in index_elements))
     )
+
+
+def insert_ignore(
+    connection: sa.Connection, table: sa.Table, values: dict, index_elements: list[str]
+) -> bool:
+    """INSERT a row unless one with the same key exists; True when this call inserted it.
+
+    One statement (``ON CONFLICT DO NOTHING``) instead of check-then-insert, so that
+    concurrent submissions of the same key can never both insert. SQLite and PostgreSQL
+    spell it the same way but SQLAlchemy builds it from each dialect's own ``insert``
+    (once per table: the values travel as parameters).
+    """
+    statement = _insert_ignore_statement(connection.dialect.name, table, tuple(index_elements))
     # RETURNING gives the row only when this statement inserted it; rowcount is not
     # reliable here (psycopg reports -1).
-    return session.execute(statement).first() is not None
+    return connection.execute(statement, values).first() is not None

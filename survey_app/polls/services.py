@@ -12,7 +12,7 @@ import qrcode
 import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
@@ -20,7 +20,7 @@ from survey_app.models import audit
 from survey_app.models.base import utcnow
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Response
-from survey_app.models.surveys import Survey
+from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.surveys.model import Audience
 
@@ -91,7 +91,57 @@ def get_link(session: Session, token: str) -> PollLink | None:
     return session.scalars(select(PollLink).where(PollLink.token == token)).first()
 
 
-def response_count(session: Session, link: PollLink) -> int:
+@dataclass(frozen=True, slots=True)
+class PollTarget:
+    """What answering a poll needs of its link, read in one row (no objects, no survey text)."""
+
+    id: int
+    token: str
+    unit_id: int
+    unit_name: str
+    survey_id: int
+    #: False once the survey's file was removed from surveys/: nothing new is collected.
+    survey_active: bool
+    version_id: int | None
+    content_hash: str | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    max_responses: int | None
+    is_closed: bool
+
+
+#: Built once: the token travels as a parameter.
+_FIND_TARGET = (
+    select(
+        PollLink.id,
+        PollLink.token,
+        PollLink.unit_id,
+        Unit.name.label("unit_name"),
+        PollLink.survey_id,
+        Survey.is_active.label("survey_active"),
+        Survey.current_version_id.label("version_id"),
+        SurveyVersion.content_hash,
+        PollLink.opens_at,
+        PollLink.closes_at,
+        PollLink.max_responses,
+        PollLink.is_closed,
+    )
+    .join(Unit, Unit.id == PollLink.unit_id)
+    .join(Survey, Survey.id == PollLink.survey_id)
+    .outerjoin(SurveyVersion, SurveyVersion.id == Survey.current_version_id)
+    .where(PollLink.token == bindparam("token"))
+)
+
+
+def find_target(session: Session, token: str) -> PollTarget | None:
+    """The link behind ``token`` for the answering page: one query on the session's connection."""
+    if not token or len(token) > 64:
+        return None
+    row = session.connection().execute(_FIND_TARGET, {"token": token}).first()
+    return None if row is None else PollTarget(*row)
+
+
+def response_count(session: Session, link: PollLink | PollTarget) -> int:
     return (
         session.scalar(
             select(func.count()).select_from(Response).where(Response.poll_link_id == link.id)
@@ -100,7 +150,7 @@ def response_count(session: Session, link: PollLink) -> int:
     )
 
 
-def state_of(link: PollLink, responses: int, now: datetime | None = None) -> LinkState:
+def state_of(link: PollLink | PollTarget, responses: int, now: datetime | None = None) -> LinkState:
     now = now or utcnow()
     if link.is_closed:
         return LinkState.CLOSED

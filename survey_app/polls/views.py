@@ -32,7 +32,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from survey_app.access import Perm, access
-from survey_app.catalog.services import definition_of
+from survey_app.catalog.services import definition_of_version
 from survey_app.config import PROJECT_ROOT
 from survey_app.errors import UserError
 from survey_app.extensions import csrf, db, limiter
@@ -40,7 +40,7 @@ from survey_app.formpages import new_response_id, read_submission
 from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Channel
-from survey_app.models.surveys import Survey
+from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls import bp, services
 from survey_app.responses.services import parse_response_id, store_response
@@ -83,7 +83,7 @@ def _done_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="poll-done")
 
 
-def _answered_here(link: PollLink) -> bool:
+def _answered_here(link: services.PollTarget) -> bool:
     """Whether this device already answered: a signed cookie naming the link, nothing else."""
     raw = request.cookies.get(f"{DONE_COOKIE}_{link.id}")
     if not raw:
@@ -94,7 +94,7 @@ def _answered_here(link: PollLink) -> bool:
         return False
 
 
-def _unavailable(link: PollLink | None, state: services.LinkState | None = None):
+def _unavailable(link: services.PollTarget | None, state: services.LinkState | None = None):
     status = 404 if link is None or state is services.LinkState.NOT_YET else 410
     return _poll_page("polls/unavailable.html", status, link=link, state=state)
 
@@ -108,17 +108,21 @@ def _poll_limit() -> str:
 @csrf.exempt  # checked below, so that an expired token keeps the typed answers
 @limiter.limit(_poll_limit, key_func=get_remote_address, methods=["POST"], scope="poll-post")
 def answer(token: str):
-    link = services.get_link(db.session, token)
+    link = services.find_target(db.session, token)
     if link is None:
         return _unavailable(None)
     # Counting responses is only needed to enforce a cap, and it grows with the poll.
     count = services.response_count(db.session, link) if link.max_responses else 0
     state = services.state_of(link, count)
+    if link.version_id is None or not link.survey_active:
+        state = services.LinkState.CLOSED
     if state is not services.LinkState.OPEN:
         return _unavailable(link, state)
     if _answered_here(link):
         return _poll_page("polls/already.html", link=link)
-    definition = definition_of(link.survey.current_version)
+    definition = definition_of_version(
+        link.version_id, link.content_hash, lambda: db.session.get(SurveyVersion, link.version_id)
+    )
     errors: dict[str, str] = {}
     notice = None
     if request.method == "POST":
@@ -139,7 +143,8 @@ def answer(token: str):
             store_response(
                 db.session,
                 response_id=parse_response_id(response_id),
-                version=link.survey.current_version,
+                version_id=link.version_id,
+                survey_id=link.survey_id,
                 answers=submission.result.answers,
                 channel=Channel.POLL,
                 today=local_today(),
@@ -147,11 +152,10 @@ def answer(token: str):
                 unit_id=link.unit_id,
                 poll_link_id=link.id,
             )
-            link_id = link.id  # read before the commit expires the link
             db.session.commit()
             response = redirect(url_for(".thanks", token=token), 303)
             response.set_cookie(
-                f"{DONE_COOKIE}_{link_id}",
+                f"{DONE_COOKIE}_{link.id}",
                 _done_serializer().dumps(token),
                 max_age=400 * 24 * 3600,
                 path=f"/p/{token}",
@@ -183,7 +187,7 @@ def _form(link, definition, values, errors, response_id, notice, status):
 @bp.get("/p/<token>/thanks")
 @access(public=True)
 def thanks(token: str):
-    link = services.get_link(db.session, token)
+    link = services.find_target(db.session, token)
     if link is None:
         return _unavailable(None)
     return _poll_page("polls/thanks.html", link=link)

@@ -55,7 +55,8 @@ def store_response(
     session: Session,
     *,
     response_id: uuid.UUID,
-    version: SurveyVersion,
+    version_id: int,
+    survey_id: int,
     answers: Iterable[AnswerValue],
     channel: Channel,
     today: date,
@@ -63,17 +64,19 @@ def store_response(
     unit_id: int | None = None,
     submitted_by_id: int | None = None,
     poll_link_id: int | None = None,
-) -> tuple[Response, bool]:
-    """Store a response once: a repeated ``response_id`` returns the stored one.
+) -> bool:
+    """Store a response once; True when this call stored it, False for a replay of ``response_id``.
 
-    Returns (response, created). Raises ResponseIdTaken when the id belongs to another survey.
+    Core statements on the session's connection (no objects loaded: a poll submission pays
+    for two INSERTs only). Raises ResponseIdTaken when the id belongs to another survey.
     """
+    connection = session.connection()
     created = insert_ignore(
-        session,
+        connection,
         Response.__table__,
         {
             "id": response_id,
-            "survey_version_id": version.id,
+            "survey_version_id": version_id,
             "unit_id": unit_id,
             "submitted_by_id": submitted_by_id,
             "poll_link_id": poll_link_id,
@@ -86,17 +89,16 @@ def store_response(
     if created:
         rows = [_answer_row(response_id, a) for a in answers]
         if rows:
-            session.execute(insert(Answer), rows)
-    response = session.get(Response, response_id, populate_existing=True)
-    if response is None:  # pragma: no cover - the row was just inserted or found
+            connection.execute(insert(Answer.__table__), rows)
+        return True
+    stored_survey = connection.scalar(
+        select(SurveyVersion.survey_id)
+        .join(Response, Response.survey_version_id == SurveyVersion.id)
+        .where(Response.id == response_id)
+    )
+    if stored_survey != survey_id:
         raise ResponseIdTaken()
-    if not created:
-        stored_survey = session.scalar(
-            select(SurveyVersion.survey_id).where(SurveyVersion.id == response.survey_version_id)
-        )
-        if stored_survey != version.survey_id:
-            raise ResponseIdTaken()
-    return response, created
+    return False
 
 
 def get_response(session: Session, response_id: uuid.UUID) -> Response | None:
