@@ -89,7 +89,10 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": "vi",
             "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
             "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "survey_app" / "translations"),
-            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # sweptmemory: limits' memory storage without its timer threads (ratelimit.py).
+            "RATELIMIT_STORAGE_URI": self.redis_url or "sweptmemory://",
+            # Redis down: keep counting in each process rather than answer every POST with 500.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(self.redis_url),
             "RATELIMIT_HEADERS_ENABLED": False,
             "LOGIN_LIMIT": self.login_limit,
             "WTF_CSRF_TIME_LIMIT": 8 * 3600,

@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from survey_app import ratelimit  # noqa: F401 - registers the sweptmemory:// storage
 from survey_app.models.base import Base
 
 db = SQLAlchemy(model_class=Base)

@@ -24,6 +24,7 @@ Field names are those of the format contract (``model.py``): ``key``, a matrix r
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -171,7 +172,7 @@ def _slots(question: Question) -> list[_Slot]:
 
 @dataclass
 class _Schema:
-    """Lookup tables over a definition, built once per call (definitions are unhashable)."""
+    """Lookup tables over a definition, built once per definition object (see ``of``)."""
 
     sections: dict[str, Section] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)  # top-level, by key
@@ -182,6 +183,20 @@ class _Schema:
 
     @classmethod
     def of(cls, definition: Definition) -> _Schema:
+        """The schema of ``definition``, cached by identity (definitions are unhashable and
+        never changed once loaded; the cache keeps each one alive, so an id is never reused
+        while it is in the cache)."""
+        cached = _SCHEMAS.get(id(definition))
+        if cached is not None and cached[0] is definition:
+            return cached[1]
+        schema = cls._build(definition)
+        if len(_SCHEMAS) >= _SCHEMAS_MAX:
+            _SCHEMAS.clear()
+        _SCHEMAS[id(definition)] = (definition, schema)
+        return schema
+
+    @classmethod
+    def _build(cls, definition: Definition) -> _Schema:
         schema = cls()
         for section in definition.sections:
             schema.sections[section.key] = section
@@ -195,6 +210,35 @@ class _Schema:
                         slot.name: slot for child in question.questions for slot in _slots(child)
                     }
         return schema
+
+    @functools.cached_property
+    def order(self) -> list[str]:
+        """Section and question keys, each after the ones its relevance reads."""
+        deps: dict[str, set[str]] = {
+            key: _owners(s.relevant, self.slots) for key, s in self.sections.items()
+        }
+        for key, question in self.questions.items():
+            deps[key] = {self.section_of[key]} | _owners(question.relevant, self.slots)
+        return _topological([*self.sections, *self.questions], deps)
+
+    @functools.cached_property
+    def child_orders(self) -> dict[str, list[str]]:
+        """For each repeat, its child question keys in the same dependency order."""
+        orders = {}
+        for key, repeat in self.repeats.items():
+            local_slots = self.children[key]
+            deps = {c.key: _owners(c.relevant, local_slots) for c in repeat.questions}
+            orders[key] = _topological([c.key for c in repeat.questions], deps)
+        return orders
+
+
+_SCHEMAS: dict[int, tuple[Definition, _Schema]] = {}
+_SCHEMAS_MAX = 256
+
+
+def _owners(expr: Expr | None, slots: Mapping[str, _Slot]) -> set[str]:
+    """The questions whose fields an expression reads."""
+    return {slots[name].question.key for name in _refs(expr) if name in slots}
 
 
 @dataclass(frozen=True)
@@ -478,16 +522,7 @@ def _resolve(
     """
     relevant: dict[str, bool] = {}
     answers: dict[str, Any] = {}
-
-    def owners(expr: Expr | None, slots: Mapping[str, _Slot]) -> set[str]:
-        return {slots[name].question.key for name in _refs(expr) if name in slots}
-
-    deps: dict[str, set[str]] = {
-        key: owners(s.relevant, schema.slots) for key, s in schema.sections.items()
-    }
-    for key, question in schema.questions.items():
-        deps[key] = {schema.section_of[key]} | owners(question.relevant, schema.slots)
-    for unit in _topological([*schema.sections, *schema.questions], deps):
+    for unit in schema.order:
         section = schema.sections.get(unit)
         if section is not None:
             relevant[unit] = _holds(section.relevant, answers, today)
@@ -506,8 +541,7 @@ def _resolve(
     for key, repeat in schema.repeats.items():
         children = {child.key: child for child in repeat.questions}
         local_slots = schema.children[key]
-        child_deps = {k: owners(child.relevant, local_slots) for k, child in children.items()}
-        order = _topological(list(children), child_deps)
+        order = schema.child_orders[key]
         for row in sorted(set(rows.get(key, ()))):
             # Siblings shadow outer names; a hidden or empty sibling reads as empty.
             local: dict[str, Any] = dict.fromkeys(local_slots)
