@@ -9,6 +9,7 @@ from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import PROJECT_ROOT, Settings
@@ -24,7 +25,29 @@ LOCALE_COOKIE = "lang"
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over https."""
+    """Mark the session cookie Secure whenever the request came over https.
+
+    The signing serializer is built once per set of keys: Flask builds one per request,
+    and building it serializes a test value (a tenth of an anonymous poll POST's work).
+    """
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        return self._serializer_for(keys)
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019 - one interface per app, a few key sets
+    def _serializer_for(self, keys: tuple) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(
+            list(keys),
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config["SESSION_COOKIE_SECURE"]:

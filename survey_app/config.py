@@ -49,6 +49,9 @@ class Settings:
     #: Breakdowns of anonymous answers with fewer respondents than this are hidden.
     min_group_size: int = 5
     poll_post_limit: str = "20 per minute"
+    #: How long a process reuses what it read of a poll link (closing a link, or a new
+    #: survey version, reaches the other processes within this time). 0: read every time.
+    poll_link_cache_seconds: float = 2.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -69,6 +72,7 @@ class Settings:
             login_limit=env.get("LOGIN_LIMIT") or "5 per minute;20 per hour",
             min_group_size=int(env.get("MIN_GROUP_SIZE") or 5),
             poll_post_limit=env.get("POLL_POST_LIMIT") or "20 per minute",
+            poll_link_cache_seconds=float(env.get("POLL_LINK_CACHE_SECONDS") or 2.0),
             surveys_path=Path(env.get("SURVEYS_PATH") or PROJECT_ROOT / "surveys").resolve(),
         )
 
@@ -100,6 +104,7 @@ class Settings:
             "SURVEYS_PATH": self.surveys_path,
             "MIN_GROUP_SIZE": self.min_group_size,
             "POLL_POST_LIMIT": self.poll_post_limit,
+            "POLL_LINK_CACHE_SECONDS": self.poll_link_cache_seconds,
             "COMPRESS_ALGORITHM": ["br", "gzip"],
         }
 

@@ -59,6 +59,8 @@ def settings(tmp_path_factory, database_url) -> Settings:
         testing=True,
         login_limit="5 per minute",
         redis_url=os.environ.get("REDIS_URL") or None,
+        # Tests change links in the database and look at once; test_polls checks the cache.
+        poll_link_cache_seconds=0,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,12 +134,41 @@ _FIND_TARGET = (
 )
 
 
-def find_target(session: Session, token: str) -> PollTarget | None:
-    """The link behind ``token`` for the answering page: one query on the session's connection."""
+#: token -> (monotonic time read, target): a printed link is read by every submission of
+#: its poll, and changes rarely (closed, reopened, a new survey version).
+_TARGETS: dict[str, tuple[float, PollTarget]] = {}
+_TARGETS_MAX = 4096
+
+
+def find_target(session: Session, token: str, *, max_age: float = 0.0) -> PollTarget | None:
+    """The link behind ``token`` for the answering page: one query on the session's connection,
+    or what this process read of it less than ``max_age`` seconds ago.
+
+    Only existing links are remembered, so made-up tokens cannot fill the memory; the link's
+    window is still compared with the clock at every request, and a cap still counts.
+    """
     if not token or len(token) > 64:
         return None
+    now = time.monotonic()
+    if max_age > 0:
+        cached = _TARGETS.get(token)
+        if cached is not None and now - cached[0] < max_age:
+            return cached[1]
     row = session.connection().execute(_FIND_TARGET, {"token": token}).first()
-    return None if row is None else PollTarget(*row)
+    if row is None:
+        _TARGETS.pop(token, None)
+        return None
+    target = PollTarget(*row)
+    if max_age > 0:
+        if len(_TARGETS) >= _TARGETS_MAX:
+            _TARGETS.clear()
+        _TARGETS[token] = (now, target)
+    return target
+
+
+def forget_target(token: str) -> None:
+    """Drop what this process remembers of a link (after closing or reopening it here)."""
+    _TARGETS.pop(token, None)
 
 
 def response_count(session: Session, link: PollLink | PollTarget) -> int:
@@ -184,6 +214,7 @@ def list_links(session: Session) -> list[LinkRow]:
 
 def set_closed(session: Session, link: PollLink, closed: bool, *, actor=None) -> None:
     link.is_closed = closed
+    forget_target(link.token)
     audit.record(
         session,
         "poll.close" if closed else "poll.reopen",

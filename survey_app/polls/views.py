@@ -80,7 +80,12 @@ def _poll_page(template: str, status: int = 200, **context):
 
 
 def _done_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="poll-done")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@cache
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="poll-done")
 
 
 def _answered_here(link: services.PollTarget) -> bool:
@@ -108,7 +113,9 @@ def _poll_limit() -> str:
 @csrf.exempt  # checked below, so that an expired token keeps the typed answers
 @limiter.limit(_poll_limit, key_func=get_remote_address, methods=["POST"], scope="poll-post")
 def answer(token: str):
-    link = services.find_target(db.session, token)
+    link = services.find_target(
+        db.session, token, max_age=current_app.config["POLL_LINK_CACHE_SECONDS"]
+    )
     if link is None:
         return _unavailable(None)
     # Counting responses is only needed to enforce a cap, and it grows with the poll.
@@ -187,7 +194,9 @@ def _form(link, definition, values, errors, response_id, notice, status):
 @bp.get("/p/<token>/thanks")
 @access(public=True)
 def thanks(token: str):
-    link = services.find_target(db.session, token)
+    link = services.find_target(
+        db.session, token, max_age=current_app.config["POLL_LINK_CACHE_SECONDS"]
+    )
     if link is None:
         return _unavailable(None)
     return _poll_page("polls/thanks.html", link=link)

@@ -262,6 +262,30 @@ def test_staff_list_shows_live_counts_and_can_close(client, login_as, poll, db):
     assert client.get(f"/p/{poll.token}").status_code == 200
 
 
+def test_a_process_rereads_a_cached_link_after_closing_it_or_after_the_cache_time(
+        app, client, login_as, poll, db, monkeypatch):
+    monkeypatch.setitem(app.config, "POLL_LINK_CACHE_SECONDS", 2.0)
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    assert client.get(f"/p/{poll.token}").status_code == 200  # read and remembered
+    # Closed from this process (the staff page): seen at once.
+    login_as("office")
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/admin/polls")
+    client.post(f"/admin/polls/{poll.id}/close", data={"csrf_token": token})
+    assert client.get(f"/p/{poll.token}").status_code == 410
+    client.post(f"/admin/polls/{poll.id}/reopen", data={"csrf_token": token})
+    assert client.get(f"/p/{poll.token}").status_code == 200
+    # Closed by another process (here: straight in the database): seen after the cache time.
+    db.session.get(PollLink, poll.id).is_closed = True
+    db.session.commit()
+    clock[0] += 1.0
+    assert client.get(f"/p/{poll.token}").status_code == 200
+    clock[0] += 1.5
+    assert client.get(f"/p/{poll.token}").status_code == 410
+
+
 def _store_poll_answers(db, link, n, member="yes", helps="2"):
     from survey_app.catalog.services import definition_of
     from survey_app.models.responses import Channel
