@@ -16,6 +16,7 @@ answers mapping given to expressions, and (split up) in storage:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -130,7 +131,7 @@ class Question:
     def is_choice(self) -> bool:
         return self.type in CHOICE_TYPES
 
-    @property
+    @functools.cached_property
     def choice_values(self) -> frozenset[str]:
         return frozenset(c.value for c in self.choices)
 

@@ -180,6 +180,7 @@ class _Schema:
     slots: dict[str, _Slot] = field(default_factory=dict)  # top-level field name -> slot
     repeats: dict[str, Question] = field(default_factory=dict)
     children: dict[str, dict[str, _Slot]] = field(default_factory=dict)  # repeat -> local
+    by_question: dict[str, list[_Slot]] = field(default_factory=dict)  # question key -> slots
 
     @classmethod
     def of(cls, definition: Definition) -> _Schema:
@@ -203,11 +204,16 @@ class _Schema:
             for question in section.questions:
                 schema.questions[question.key] = question
                 schema.section_of[question.key] = section.key
-                schema.slots.update((slot.name, slot) for slot in _slots(question))
+                schema.by_question[question.key] = _slots(question)
+                schema.slots.update((slot.name, slot) for slot in schema.by_question[question.key])
                 if question.type is QType.REPEAT:
                     schema.repeats[question.key] = question
+                    for child in question.questions:
+                        schema.by_question[child.key] = _slots(child)
                     schema.children[question.key] = {
-                        slot.name: slot for child in question.questions for slot in _slots(child)
+                        slot.name: slot
+                        for child in question.questions
+                        for slot in schema.by_question[child.key]
                     }
         return schema
 
@@ -532,7 +538,7 @@ def _resolve(
             question.relevant, answers, today
         )
         relevant[unit] = shown
-        for slot in _slots(question):
+        for slot in schema.by_question[question.key]:
             relevant[slot.name] = shown
             if shown and present.get(slot.name) is not None:
                 answers[slot.name] = _expression_value(present[slot.name])
@@ -550,7 +556,7 @@ def _resolve(
                 child = children[child_key]
                 shown = relevant.get(key, False) and _holds(child.relevant, scope, today)
                 relevant[_field_name(key, row, child_key)] = shown
-                for slot in _slots(child):
+                for slot in schema.by_question[child.key]:
                     name = _field_name(key, row, slot.name)
                     relevant[name] = shown
                     if shown and present.get(name) is not None:
@@ -759,7 +765,7 @@ def validate(
 
     for key, question in schema.questions.items():
         if question.type is not QType.REPEAT:
-            for slot in _slots(question):
+            for slot in schema.by_question[question.key]:
                 check(slot, slot.name, resolved.answers, None)
             continue
         if not resolved.relevant.get(key, False):
@@ -770,7 +776,7 @@ def validate(
         for row in sorted(kept_rows[key]):
             scope = resolved.rows[(key, row)]
             for child in question.questions:
-                for slot in _slots(child):
+                for slot in schema.by_question[child.key]:
                     check(slot, _field_name(key, row, slot.name), scope, row)
     return result
 
