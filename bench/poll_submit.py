@@ -1,6 +1,7 @@
 """Load test of anonymous poll submissions (``POST /p/<token>``) against a bare-stack baseline.
 
-    python bench/poll_submit.py [--requests N] [--connections C] [--max-seconds S] [--smoke]
+    python bench/poll_submit.py [--requests N] [--connections C] [--rounds R]
+                                [--max-seconds S] [--smoke]
 
 For SQLite (a fresh temporary instance folder) and, when ``TEST_DATABASE_URL`` is set, for
 PostgreSQL (a fresh database with a random name, dropped at the end): bootstrap the app, make
@@ -413,6 +414,30 @@ def run_load(target: Target, requests: int, connections: int, warmup: int,
     )
 
 
+def merge(loads: list[LoadResult]) -> LoadResult:
+    """The rounds of one target as one load: counts, times and CPU added up."""
+    cpus = [load.server_cpu for load in loads]
+    errors: Counter[str] = Counter()
+    for load in loads:
+        errors.update(load.errors)
+    return LoadResult(
+        target=loads[0].target,
+        connections=loads[0].connections,
+        elapsed=sum(load.elapsed for load in loads),
+        latencies=[lat for load in loads for lat in load.latencies],
+        successes=sum(load.successes for load in loads),
+        warmup_successes=sum(load.warmup_successes for load in loads),
+        errors=errors,
+        timed_out=any(load.timed_out for load in loads),
+        server_cpu=None if None in cpus else sum(cpus),
+        client_cpu=sum(load.client_cpu for load in loads),
+    )
+
+
+def ratio_of(app: LoadResult, baseline: LoadResult) -> float:
+    return app.throughput / baseline.throughput if baseline.throughput else float("nan")
+
+
 # ---- databases --------------------------------------------------------------------------
 
 
@@ -479,6 +504,7 @@ class Options:
     connections: int
     warmup: int
     max_seconds: float
+    rounds: int = 1
 
 
 def make_link(env: dict[str, str]) -> str:
@@ -525,12 +551,22 @@ def bench_database(database: Database, instance: Path, options: Options) -> bool
             Target("app", app_server.port, f"/p/{tokens['app']}", app_server.process.pid,
                    needs_page=True),
         ]
-        results: dict[str, LoadResult] = {}
-        for target in targets:  # one after the other: they share the two cores
-            print(f"load: {target.name}, {options.requests} submissions over "
-                  f"{options.connections} connections ...", flush=True)
-            results[target.name] = run_load(target, options.requests, options.connections,
-                                            options.warmup, options.max_seconds)
+        rounds: dict[str, list[LoadResult]] = {target.name: [] for target in targets}
+        print(f"load: {options.requests} submissions per target over {options.connections} "
+              f"connections, in {options.rounds} alternating rounds ...", flush=True)
+        for number in range(options.rounds):
+            # One after the other (they share the cores), alternating which goes first, so
+            # that whatever else runs on the machine weighs on both alike.
+            share = options.requests // options.rounds + (number < options.requests
+                                                          % options.rounds)
+            for target in targets if number % 2 == 0 else reversed(targets):
+                rounds[target.name].append(run_load(target, share, options.connections,
+                                                    options.warmup, options.max_seconds))
+            app_round, baseline_round = rounds["app"][-1], rounds["baseline"][-1]
+            print(f"  round {number + 1}: app {app_round.throughput:6.1f}/s, baseline "
+                  f"{baseline_round.throughput:6.1f}/s, ratio "
+                  f"{ratio_of(app_round, baseline_round):.2f}", flush=True)
+        results = {name: merge(loads) for name, loads in rounds.items()}
         for server in servers:
             if server.process.poll() is not None:
                 raise HarnessError(f"{server.name}: gunicorn died during the load:\n"
@@ -565,8 +601,8 @@ def verdict(ok: bool) -> str:
 def report(app: LoadResult, baseline: LoadResult, options: Options) -> None:
     print(f"  app      : {describe(app)}")
     print(f"  baseline : {describe(baseline)}")
-    ratio = app.throughput / baseline.throughput if baseline.throughput else float("nan")
-    print(f"  ratio app/baseline throughput: {ratio:.2f}")
+    ratio = ratio_of(app, baseline)
+    print(f"  ratio app/baseline throughput: {ratio:.2f} (all rounds together)")
     app_cpu, baseline_cpu = app.cpu_ms(app.server_cpu), baseline.cpu_ms(baseline.server_cpu)
     if app_cpu and baseline_cpu:
         print(f"  ratio baseline/app gunicorn CPU per submission: {baseline_cpu / app_cpu:.2f} "
@@ -607,14 +643,20 @@ def parse_args(argv: list[str] | None) -> Options:
                         help="concurrent client connections (default 16)")
     parser.add_argument("--max-seconds", type=float, default=120.0,
                         help="stop each measured load after this long (default 120)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternate app and baseline this many times, sharing the "
+                             "submissions (default 4; 1 with --smoke)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick run: 200 submissions per target")
     args = parser.parse_args(argv)
     requests = args.requests or (200 if args.smoke else 2000)
-    if requests < 1 or args.connections < 1 or args.max_seconds <= 0:
-        parser.error("--requests, --connections and --max-seconds must be positive")
+    rounds = args.rounds or (1 if args.smoke else 4)
+    if requests < 1 or args.connections < 1 or args.max_seconds <= 0 or rounds < 1:
+        parser.error("--requests, --connections, --rounds and --max-seconds must be positive")
+    if rounds > requests:
+        parser.error("--rounds cannot exceed --requests")
     return Options(requests=requests, connections=args.connections,
-                   warmup=1 if args.smoke else 3, max_seconds=args.max_seconds)
+                   warmup=1 if args.smoke else 3, max_seconds=args.max_seconds, rounds=rounds)
 
 
 def _raise_interrupt(signum: int, _frame) -> None:
@@ -624,8 +666,9 @@ def _raise_interrupt(signum: int, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # clean up on kill as on Ctrl-C
-    print(f"poll submission bench: {options.requests} submissions per target, "
-          f"{options.connections} connections, gunicorn {WORKERS} sync workers, "
+    print(f"poll submission bench: {options.requests} submissions per target in "
+          f"{options.rounds} round(s), {options.connections} connections, "
+          f"gunicorn {WORKERS} sync workers, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     postgres_urls: list[str | None] = [None]  # None: SQLite
     pg_url = os.environ.get("TEST_DATABASE_URL")

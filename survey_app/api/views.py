@@ -43,9 +43,9 @@ def submit_response(key: str):
         return {"errors": result.errors}, 422
     channel = Channel.OFFLINE if body.get("queued") else Channel.API
     created = responses.store_response(
-        db.session, response_id=response_id, version_id=version.id, survey_id=survey.id,
-        answers=result.answers, channel=channel, today=local_today(), now=utcnow(),
-        unit_id=current_user.unit_id, submitted_by_id=current_user.id)
+        db.session.connection(), response_id=response_id, version_id=version.id,
+        survey_id=survey.id, answers=result.answers, channel=channel, today=local_today(),
+        now=utcnow(), unit_id=current_user.unit_id, submitted_by_id=current_user.id)
     db.session.commit()
     return _created(key, response_id, created=created)
 

@@ -100,7 +100,7 @@ def fill(key: str):
         if submission.is_complete:
             stored_id = responses.parse_response_id(response_id)
             responses.store_response(
-                db.session,
+                db.session.connection(),
                 response_id=stored_id,
                 version_id=version.id,
                 survey_id=survey.id,

@@ -13,7 +13,7 @@ import qrcode
 import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
@@ -140,8 +140,8 @@ _TARGETS: dict[str, tuple[float, PollTarget]] = {}
 _TARGETS_MAX = 4096
 
 
-def find_target(session: Session, token: str, *, max_age: float = 0.0) -> PollTarget | None:
-    """The link behind ``token`` for the answering page: one query on the session's connection,
+def find_target(engine: Engine, token: str, *, max_age: float = 0.0) -> PollTarget | None:
+    """The link behind ``token`` for the answering page: one query on a connection of its own,
     or what this process read of it less than ``max_age`` seconds ago.
 
     Only existing links are remembered, so made-up tokens cannot fill the memory; the link's
@@ -154,7 +154,8 @@ def find_target(session: Session, token: str, *, max_age: float = 0.0) -> PollTa
         cached = _TARGETS.get(token)
         if cached is not None and now - cached[0] < max_age:
             return cached[1]
-    row = session.connection().execute(_FIND_TARGET, {"token": token}).first()
+    with engine.connect() as connection:
+        row = connection.execute(_FIND_TARGET, {"token": token}).first()
     if row is None:
         _TARGETS.pop(token, None)
         return None

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
@@ -52,7 +52,7 @@ def _answer_row(response_id: uuid.UUID, value: AnswerValue) -> dict:
 
 
 def store_response(
-    session: Session,
+    connection: Connection,
     *,
     response_id: uuid.UUID,
     version_id: int,
@@ -67,10 +67,10 @@ def store_response(
 ) -> bool:
     """Store a response once; True when this call stored it, False for a replay of ``response_id``.
 
-    Core statements on the session's connection (no objects loaded: a poll submission pays
-    for two INSERTs only). Raises ResponseIdTaken when the id belongs to another survey.
+    Core statements on ``connection`` (an ORM session's ``connection()``, or an engine
+    connection: no objects loaded, a poll submission pays for two INSERTs only); the caller
+    commits. Raises ResponseIdTaken when the id belongs to another survey.
     """
-    connection = session.connection()
     created = insert_ignore(
         connection,
         Response.__table__,

@@ -295,7 +295,7 @@ def _store_poll_answers(db, link, n, member="yes", helps="2"):
     definition = definition_of(link.survey.current_version)
     for _ in range(n):
         result = validate(definition, {"member": member, "union_helps": helps})
-        store_response(db.session, response_id=uuid.uuid4(),
+        store_response(db.session.connection(), response_id=uuid.uuid4(),
                        version_id=link.survey.current_version_id, survey_id=link.survey_id,
                        answers=result.answers, channel=Channel.POLL, today=dt.date.today(),
                        unit_id=link.unit_id, poll_link_id=link.id)
