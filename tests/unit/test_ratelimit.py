@@ -42,3 +42,51 @@ def test_expired_counters_are_swept_inline(monkeypatch):
     storage.incr("new", expiry=60)  # the next change sweeps
     assert "old" not in storage.storage and "old" not in storage.expirations
     assert storage.get("new") == 1
+
+
+def _app_with(limiter):
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = "sweptmemory://"
+    limiter.init_app(app)
+
+    @app.get("/plain")
+    def plain():
+        return "ok"
+
+    @app.get("/limited")
+    @limiter.limit("2 per minute")
+    def limited():
+        return "ok"
+
+    return app
+
+
+def test_without_app_wide_limits_only_the_views_check_them():
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from survey_app import _check_limits_in_views_only
+
+    limiter = Limiter(key_func=get_remote_address)
+    app = _app_with(limiter)
+    _check_limits_in_views_only(app, limiter)
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    client = app.test_client()
+    assert [client.get("/limited").status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get("/plain").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_default_limits_keep_the_check_before_every_request():
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from survey_app import _check_limits_in_views_only
+
+    limiter = Limiter(key_func=get_remote_address, default_limits=["2 per minute"])
+    app = _app_with(limiter)
+    _check_limits_in_views_only(app, limiter)
+    assert limiter._check_request_limit in app.before_request_funcs[None]
+    client = app.test_client()
+    assert [client.get("/plain").status_code for _ in range(3)] == [200, 200, 429]
