@@ -181,6 +181,7 @@ class _Schema:
     repeats: dict[str, Question] = field(default_factory=dict)
     children: dict[str, dict[str, _Slot]] = field(default_factory=dict)  # repeat -> local
     by_question: dict[str, list[_Slot]] = field(default_factory=dict)  # question key -> slots
+    targets: dict[str, _Target] = field(default_factory=dict)  # top-level field name -> target
 
     @classmethod
     def of(cls, definition: Definition) -> _Schema:
@@ -215,6 +216,7 @@ class _Schema:
                         for child in question.questions
                         for slot in schema.by_question[child.key]
                     }
+        schema.targets = {name: _Target(slot) for name, slot in schema.slots.items()}
         return schema
 
     @functools.cached_property
@@ -263,9 +265,9 @@ def _classify(schema: _Schema, name: str) -> _Target | object | None:
     """The field a submitted name answers, :data:`_CONTROL`, or None for an unknown name."""
     if name.startswith("_") or name in CONTROL_FIELDS:
         return _CONTROL
-    slot = schema.slots.get(name)
-    if slot is not None:
-        return _Target(slot)
+    target = schema.targets.get(name)
+    if target is not None:
+        return target
     repeat, _, rest = name.partition(".")
     index_text, _, local = rest.partition(".")
     slot = schema.children.get(repeat, {}).get(local)
@@ -753,7 +755,9 @@ def validate(
                 result.errors[name] = _required_message(slot)
             return
         question = slot.question
-        if not _holds(question.constraint, scope, today, current=_expression_value(value)):
+        if question.constraint is not None and not _holds(
+            question.constraint, scope, today, current=_expression_value(value)
+        ):
             message = question.constraint_message
             result.errors[name] = (
                 message.get(locale) if message else gettext("This answer is not valid.")
