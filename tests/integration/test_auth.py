@@ -116,3 +116,38 @@ def test_account_changes_are_audited(make_user, db):
         _db.select(AuditEvent).where(AuditEvent.target == user.username)
     ).all()
     assert [e.action for e in events] == ["user.create"]
+
+
+REDIS_DOWN_SCRIPT = """
+import re, sys
+from pathlib import Path
+from flask_migrate import upgrade
+from survey_app import create_app
+from survey_app.config import Settings, sqlite_url
+
+instance = Path(sys.argv[1])
+app = create_app(Settings(instance_path=instance, secret_key="k" * 40, testing=True,
+                          database_url=sqlite_url(instance / "db.sqlite3"),
+                          redis_url="redis://127.0.0.1:1/0", login_limit="2 per minute"))
+with app.app_context():
+    upgrade()
+client = app.test_client()
+statuses = []
+for _ in range(3):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    statuses.append(client.post("/login", data={"username": "nobody", "password": "x",
+                                                "csrf_token": token}).status_code)
+print(statuses)
+"""
+
+
+def test_with_redis_unreachable_limits_fall_back_to_memory(tmp_path):
+    # Its own process: the limiter is one object per process, bound to the app's storage.
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", REDIS_DOWN_SCRIPT, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[401, 401, 429]"
