@@ -262,6 +262,19 @@ def test_staff_list_shows_live_counts_and_can_close(client, login_as, poll, db):
     assert client.get(f"/p/{poll.token}").status_code == 200
 
 
+def test_a_poll_whose_survey_file_was_removed_collects_nothing(client, poll, db):
+    from survey_app.models import Survey
+
+    db.session.get(Survey, poll.survey_id).is_active = False  # as ``surveys sync`` does
+    db.session.commit()
+    page = client.get(f"/p/{poll.token}")
+    assert page.status_code == 410 and "đã đóng" in page.get_data(as_text=True)
+    posted = client.post(f"/p/{poll.token}",
+                         data={"member": "no", "_response_id": str(uuid.uuid4())})
+    assert posted.status_code == 410
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+
 def test_a_process_rereads_a_cached_link_after_closing_it_or_after_the_cache_time(
         app, client, login_as, poll, db, monkeypatch):
     monkeypatch.setitem(app.config, "POLL_LINK_CACHE_SECONDS", 2.0)
