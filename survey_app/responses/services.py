@@ -71,6 +71,8 @@ def store_response(
     connection: no objects loaded, a poll submission pays for two INSERTs only); the caller
     commits. Raises ResponseIdTaken when the id belongs to another survey.
     """
+    # Rows built before the first INSERT: on SQLite the write lock is held from it to the commit.
+    rows = [_answer_row(response_id, a) for a in answers]
     created = insert_ignore(
         connection,
         Response.__table__,
@@ -87,7 +89,6 @@ def store_response(
         ["id"],
     )
     if created:
-        rows = [_answer_row(response_id, a) for a in answers]
         if rows:
             connection.execute(insert(Answer.__table__), rows)
         return True
