@@ -38,18 +38,10 @@ class RosterUploadForm(BaseForm):
     )
 
 
-class UserCreateForm(BaseForm):
-    username = StringField(
-        _l("Username"),
-        validators=[DataRequired(), Length(max=80)],
-        render_kw={"autocapitalize": "none"},
-    )
-    full_name = StringField(_l("Full name"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
-    unit_code = SelectField(_l("Unit"), choices=[], validators=[Optional()])
-    department_code = SelectField(_l("Department"), choices=[], validators=[Optional()])
+def _new_password_fields(label) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition (at least 8 characters, both the same)."""
     password = PasswordField(
-        _l("Password"),
+        label,
         validators=[DataRequired(), Length(min=8, max=200)],
         render_kw={"autocomplete": "new-password"},
     )
@@ -61,6 +53,20 @@ class UserCreateForm(BaseForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    return password, confirm
+
+
+class UserCreateForm(BaseForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocapitalize": "none"},
+    )
+    full_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    unit_code = SelectField(_l("Unit"), choices=[], validators=[Optional()])
+    department_code = SelectField(_l("Department"), choices=[], validators=[Optional()])
+    password, confirm = _new_password_fields(_l("Password"))
 
 
 class UserEditForm(BaseForm):
@@ -72,16 +78,4 @@ class UserEditForm(BaseForm):
 
 
 class PasswordResetForm(BaseForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(min=8, max=200)],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[
-            DataRequired(),
-            EqualTo("password", message=_l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = _new_password_fields(_l("New password"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,6 +28,7 @@ from survey_app.units import roster
 from survey_app.units import services as units
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+T = TypeVar("T")
 
 
 def _unit_choices(blank: str, exclude: Unit | None = None) -> list[tuple[str, str]]:
@@ -45,6 +49,21 @@ def _unit_choices(blank: str, exclude: Unit | None = None) -> list[tuple[str, st
 def _department_choices() -> list[tuple[str, str]]:
     departments = db.session.scalars(select(Department).order_by(Department.name))
     return [("", _("— none —"))] + [(d.code, d.name) for d in departments]
+
+
+def _save(form, save: Callable[[], T], done: Callable[[T], tuple[str, str]]):
+    """Run ``save``; on success commit, flash ``done(result)``'s message and redirect to its
+    URL; on a UserError roll back and show its message on the form (None: show the form)."""
+    try:
+        result = save()
+    except UserError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc.message))
+        return None
+    db.session.commit()
+    message, target = done(result)
+    flash(message, "success")
+    return redirect(target)
 
 
 @bp.get("/")
@@ -69,23 +88,23 @@ def create_unit():
     if request.method == "GET" and request.args.get("parent"):
         form.parent_code.data = request.args["parent"]
     if form.validate_on_submit():
-        try:
-            unit = units.save_unit(
-                db.session,
-                code=form.code.data,
-                name=form.name.data,
-                kind=form.kind.data,
-                parent_code=form.parent_code.data,
-                actor=current_user,
-            )
-        except UserError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            flash(_("Unit %(name)s added.", name=unit.name), "success")
-            return redirect(url_for(".list_units", q=unit.code))
+        saved = _save(form, lambda: _save_unit(form, None), lambda unit: (
+            _("Unit %(name)s added.", name=unit.name), url_for(".list_units", q=unit.code)))
+        if saved:
+            return saved
     return render_template("admin/edit_unit.html", form=form, unit=None)
+
+
+def _save_unit(form: UnitForm, unit: Unit | None) -> Unit:
+    return units.save_unit(
+        db.session,
+        code=form.code.data,
+        name=form.name.data,
+        kind=form.kind.data,
+        parent_code=form.parent_code.data,
+        unit=unit,
+        actor=current_user,
+    )
 
 
 @bp.route("/units/<code>/edit", methods=["GET", "POST"])
@@ -98,23 +117,10 @@ def edit_unit(code: str):
         parent = db.session.get(Unit, unit.parent_id) if unit.parent_id else None
         form.parent_code.data = parent.code if parent else ""
     if form.validate_on_submit():
-        try:
-            units.save_unit(
-                db.session,
-                code=form.code.data,
-                name=form.name.data,
-                kind=form.kind.data,
-                parent_code=form.parent_code.data,
-                unit=unit,
-                actor=current_user,
-            )
-        except UserError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            flash(_("Unit %(name)s saved.", name=unit.name), "success")
-            return redirect(url_for(".list_units", q=unit.code))
+        saved = _save(form, lambda: _save_unit(form, unit), lambda unit: (
+            _("Unit %(name)s saved.", name=unit.name), url_for(".list_units", q=unit.code)))
+        if saved:
+            return saved
     return render_template("admin/edit_unit.html", form=form, unit=unit)
 
 
@@ -164,9 +170,13 @@ def list_users():
     return render_template("admin/list_users.html", users=users)
 
 
-def _fill_user_choices(form) -> None:
+def _fill_user_choices(form, user: User | None = None) -> None:
+    """The unit and department lists; with ``user``, selected as they are now."""
     form.unit_code.choices = _unit_choices(_("— none —"))
     form.department_code.choices = _department_choices()
+    if user is not None:
+        form.unit_code.data = user.unit.code if user.unit else ""
+        form.department_code.data = user.department.code if user.department else ""
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -175,8 +185,9 @@ def create_user():
     form = UserCreateForm()
     _fill_user_choices(form)
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
+        saved = _save(
+            form,
+            lambda: accounts.create_user(
                 db.session,
                 form.username.data,
                 form.password.data,
@@ -185,14 +196,12 @@ def create_user():
                 department_code=form.department_code.data or None,
                 full_name=form.full_name.data or "",
                 actor=current_user,
-            )
-        except UserError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            flash(_("Account %(name)s created.", name=user.username), "success")
-            return redirect(url_for(".list_users"))
+            ),
+            lambda user: (
+                _("Account %(name)s created.", name=user.username), url_for(".list_users")),
+        )
+        if saved:
+            return saved
     return render_template("admin/create_user.html", form=form)
 
 
@@ -201,13 +210,11 @@ def create_user():
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserEditForm(obj=user)
-    _fill_user_choices(form)
-    if request.method == "GET":
-        form.unit_code.data = user.unit.code if user.unit else ""
-        form.department_code.data = user.department.code if user.department else ""
+    _fill_user_choices(form, user if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            accounts.update_user(
+        saved = _save(
+            form,
+            lambda: accounts.update_user(
                 db.session,
                 user,
                 role=form.role.data,
@@ -216,14 +223,12 @@ def edit_user(user_id: int):
                 full_name=form.full_name.data or "",
                 is_active=form.is_active.data,
                 actor=current_user,
-            )
-        except UserError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            flash(_("Account %(name)s saved.", name=user.username), "success")
-            return redirect(url_for(".list_users"))
+            ),
+            lambda _result: (
+                _("Account %(name)s saved.", name=user.username), url_for(".list_users")),
+        )
+        if saved:
+            return saved
     return render_template(
         "admin/edit_user.html", form=form, user=user, password_form=PasswordResetForm(formdata=None)
     )
@@ -235,21 +240,20 @@ def reset_password(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     password_form = PasswordResetForm()
     if password_form.validate_on_submit():
-        try:
-            accounts.reset_password(
+        saved = _save(
+            password_form,
+            lambda: accounts.reset_password(
                 db.session, user, password_form.password.data, actor=current_user
-            )
-        except UserError as exc:
-            db.session.rollback()
-            password_form.form_errors.append(str(exc.message))
-        else:
-            db.session.commit()
-            flash(_("The password of %(name)s has been changed.", name=user.username), "success")
-            return redirect(url_for(".list_users"))
+            ),
+            lambda _result: (
+                _("The password of %(name)s has been changed.", name=user.username),
+                url_for(".list_users"),
+            ),
+        )
+        if saved:
+            return saved
     form = UserEditForm(obj=user, formdata=None)
-    _fill_user_choices(form)
-    form.unit_code.data = user.unit.code if user.unit else ""
-    form.department_code.data = user.department.code if user.department else ""
+    _fill_user_choices(form, user)
     return render_template(
         "admin/edit_user.html", form=form, user=user, password_form=password_form
     ), 400

@@ -1,5 +1,7 @@
 """Admin pages: add, edit and move units; create, change, reset and disable users."""
 
+import re
+
 from sqlalchemy import select
 
 from survey_app.models import Unit, User
@@ -76,3 +78,29 @@ def test_admin_manages_users(client, login_as, db, app):
         "csrf_token": token, "full_name": "", "role": "office", "unit_code": "",
         "department_code": "", "is_active": "y"})
     assert "không thể tự bỏ quyền quản trị" in self_demote.get_data(as_text=True)
+
+
+def test_new_passwords_must_match_and_be_long_enough(client, login_as, db, make_user):
+    login_as("admin")
+    token = csrf_token(client, "/admin/users/new")
+    mismatch = client.post("/admin/users/new", data={
+        "csrf_token": token, "username": "binh", "full_name": "", "role": "reporter",
+        "unit_code": "KT-DAKHA", "department_code": "",
+        "password": "mat-khau-123", "confirm": "mat-khau-124"})
+    assert mismatch.status_code == 200
+    assert "Hai lần nhập mật khẩu không khớp." in mismatch.get_data(as_text=True)
+    assert db.session.scalars(select(User).where(User.username == "binh")).first() is None
+
+    user = make_user("reporter")  # of KT-DAKHA
+    page = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)
+    assert re.search(r'<option[^>]*selected[^>]*value="KT-DAKHA"|<option[^>]*value="KT-DAKHA"'
+                     r'[^>]*selected', page)
+    short = client.post(f"/admin/users/{user.id}/password", data={
+        "csrf_token": token, "password": "ngan", "confirm": "ngan"})
+    assert short.status_code == 400
+    html = short.get_data(as_text=True)
+    assert "Nhập lại mật khẩu" in html and "Mật khẩu mới" in html
+    assert re.search(r'<option[^>]*selected[^>]*value="KT-DAKHA"|<option[^>]*value="KT-DAKHA"'
+                     r'[^>]*selected', html)  # the account form beside it still shows the unit
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).check_password("ngan")
