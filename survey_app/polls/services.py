@@ -214,8 +214,8 @@ def list_links(session: Session) -> list[LinkRow]:
 
 
 def set_closed(session: Session, link: PollLink, closed: bool, *, actor=None) -> None:
+    """Close or reopen; once committed, ``forget_target(link.token)`` for this process."""
     link.is_closed = closed
-    forget_target(link.token)
     audit.record(
         session,
         "poll.close" if closed else "poll.reopen",

@@ -270,16 +270,21 @@ def _link(link_id: int) -> PollLink:
 @bp.post("/admin/polls/<int:link_id>/close")
 @access(Perm.POLLS_MANAGE)
 def close_link(link_id: int):
-    services.set_closed(db.session, _link(link_id), True, actor=current_user)
-    db.session.commit()
-    return redirect(url_for(".list_links"))
+    return _set_closed(link_id, True)
 
 
 @bp.post("/admin/polls/<int:link_id>/reopen")
 @access(Perm.POLLS_MANAGE)
 def reopen_link(link_id: int):
-    services.set_closed(db.session, _link(link_id), False, actor=current_user)
+    return _set_closed(link_id, False)
+
+
+def _set_closed(link_id: int, closed: bool):
+    link = _link(link_id)
+    services.set_closed(db.session, link, closed, actor=current_user)
     db.session.commit()
+    # After the commit: a request in between would otherwise read the old state again.
+    services.forget_target(link.token)
     return redirect(url_for(".list_links"))
 
 
