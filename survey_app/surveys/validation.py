@@ -32,7 +32,7 @@ from collections import ChainMap
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from flask_babel import get_locale, gettext, ngettext
 
@@ -106,9 +106,9 @@ _KIND = {
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AnswerValue:
-    """One typed value to store (one row in the answers table)."""
+class AnswerValue(NamedTuple):
+    """One typed value to store (one row in the answers table); a tuple, made many times per
+    submission."""
 
     question_key: str  # the question (or matrix row) key; for indicators the indicator key
     repeat_index: int | None  # row index inside a repeat, else None
