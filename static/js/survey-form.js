@@ -437,6 +437,7 @@ class SurveyForm {
     const start = firstError?.closest('section[data-section]')
       ?? (draftPage && this.form.querySelector(`section[data-section="${CSS.escape(draftPage)}"]`));
     this.showPage(start && !start.hasAttribute('data-skipped') ? start : this.pages()[0]);
+    this.form.dataset.paged = ''; // pages-early.js: taken over, keep the sections as shown
   }
 
   pages() {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, has_horizontal_scroll, small_tap_targets
 from tests.conftest import PASSWORD
@@ -257,6 +258,43 @@ def test_pages_with_progress_bar_skip_hidden_sections(signed_in, live_server):
     assert page.locator(".progress-bar span.done").count() == 3
     assert not has_horizontal_scroll(page)
     assert page.console_errors == []
+
+
+def test_paged_form_never_shows_every_section_at_once(signed_in, live_server, browser):
+    page = signed_in
+    # The sections shown once the page is parsed, before the survey-form.js module runs
+    # (modules run after "interactive", before DOMContentLoaded).
+    page.add_init_script("""
+        document.addEventListener('readystatechange', () => {
+          if (document.readyState !== 'interactive') return;
+          window.firstSeen = [...document.querySelectorAll('section[data-section]')]
+            .filter((s) => !s.hidden).map((s) => s.dataset.section);
+        });
+    """)
+    page.goto(f"{live_server}/surveys/form_test/preview")
+    assert page.evaluate("window.firstSeen") == ["s_basic"]
+    assert page.locator("form.survey[data-paged]").count() == 1
+    assert page.locator("section[data-section]:visible").count() == 1
+    assert page.console_errors == []
+
+    # survey-form.js does not load: after a few seconds every section shows again.
+    broken = browser.new_context(viewport=PHONE, locale="vi-VN")
+    lost = broken.new_page()
+    sign_in(lost, live_server, page.user)
+    lost.route("**/js/survey-form.js", lambda route: route.abort())
+    lost.goto(f"{live_server}/surveys/form_test/preview")
+    assert lost.locator("section[data-section]:visible").count() == 1
+    expect(lost.locator("section[data-section]:visible")).to_have_count(4, timeout=8000)
+    broken.close()
+
+    # Without JavaScript: the whole form, as before.
+    plain_context = browser.new_context(java_script_enabled=False, viewport=PHONE,
+                                        locale="vi-VN")
+    plain = plain_context.new_page()
+    sign_in(plain, live_server, page.user)
+    plain.goto(f"{live_server}/surveys/form_test/preview")
+    assert plain.locator("section[data-section]:visible").count() == 4
+    plain_context.close()
 
 
 def test_repeat_rows_are_added_and_removed_in_the_page(signed_in, live_server):
