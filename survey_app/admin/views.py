@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,13 +21,13 @@ from survey_app.admin.forms import (
     UserEditForm,
 )
 from survey_app.errors import UserError
+from survey_app.exports import xlsx_download
 from survey_app.extensions import db
 from survey_app.models.units import Unit
 from survey_app.models.users import Department, User
 from survey_app.units import roster
 from survey_app.units import services as units
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = TypeVar("T")
 
 
@@ -156,11 +156,7 @@ def import_units():
 @bp.get("/units/export.xlsx")
 @access(Perm.UNITS_VIEW)
 def export_units():
-    return Response(
-        roster.export_xlsx(db.session),
-        mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": "attachment; filename=don-vi.xlsx"},
-    )
+    return xlsx_download(roster.export_xlsx(db.session), "don-vi.xlsx")
 
 
 @bp.get("/users")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import Perm, access, has_perm
-from survey_app.admin.views import XLSX_MIMETYPE
 from survey_app.catalog import bp, services
+from survey_app.exports import xlsx_download
 from survey_app.extensions import db
 from survey_app.formpages import new_response_id, read_submission
 from survey_app.localtime import local_today
@@ -154,8 +154,4 @@ def export_responses(key: str):
         # one row per anonymous answer could single people out: only suppressed totals
         return redirect(url_for("polls.results_xlsx", key=key))
     data = export_responses_xlsx(db.session, survey)
-    return Response(
-        data,
-        mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": f"attachment; filename={key}-responses.xlsx"},
-    )
+    return xlsx_download(data, f"{key}-responses.xlsx")

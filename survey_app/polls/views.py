@@ -35,6 +35,7 @@ from survey_app.access import Perm, access
 from survey_app.catalog.services import definition_of_version
 from survey_app.config import PROJECT_ROOT
 from survey_app.errors import UserError
+from survey_app.exports import xlsx_download
 from survey_app.extensions import csrf, db, limiter
 from survey_app.formpages import new_response_id, read_submission
 from survey_app.localtime import local_today, parse_local
@@ -368,11 +369,7 @@ def results_xlsx(key: str):
 
     data = _results(key)
     body = build(data, current_locale(), "—", suppression_note(data.threshold))
-    return Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={key}-results.xlsx"},
-    )
+    return xlsx_download(body, f"{key}-results.xlsx")
 
 
 @bp.get("/api/polls/<key>/results")
