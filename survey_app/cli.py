@@ -340,7 +340,7 @@ def polls_qr(token: str, out: Path) -> None:
     """Write the QR code of poll link TOKEN to OUT (.png, or .svg)."""
     from survey_app.polls import services
 
-    link = services.get_link(db.session, token)
+    link = services.find_target(db.engine, token)
     if link is None:
         fail(_("Error: there is no poll link %(token)s.", token=token))
     url = services.poll_url(current_app.config["BASE_URL"], link)

@@ -86,12 +86,6 @@ def create_link(
     return link
 
 
-def get_link(session: Session, token: str) -> PollLink | None:
-    if not token or len(token) > 64:
-        return None
-    return session.scalars(select(PollLink).where(PollLink.token == token)).first()
-
-
 @dataclass(frozen=True, slots=True)
 class PollTarget:
     """What answering a poll needs of its link, read in one row (no objects, no survey text)."""
@@ -224,7 +218,7 @@ def set_closed(session: Session, link: PollLink, closed: bool, *, actor=None) ->
     )
 
 
-def poll_url(base_url: str, link: PollLink) -> str:
+def poll_url(base_url: str, link: PollLink | PollTarget) -> str:
     return f"{base_url.rstrip('/')}/p/{link.token}"
 
 
