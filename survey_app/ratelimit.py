@@ -26,11 +26,6 @@ class SweptMemoryStorage(MemoryStorage):
         self._sweep_lock = threading.Lock()
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
 
-    def __setstate__(self, state) -> None:
-        super().__setstate__(state)
-        self.timer.cancel()
-        self._sweep_lock = threading.Lock()
-
     # MemoryStorage calls ``self.__schedule_expiry()`` before every change (name-mangled).
     def _MemoryStorage__schedule_expiry(self) -> None:
         now = time.monotonic()
