@@ -6,21 +6,29 @@ keeps surveys as reviewed YAML files (``surveys/KEY.yaml``, see the format spec)
 produces that YAML text and never writes anything, so the CLI can write the file only when
 nothing is wrong; export lets a survey be opened in ODK tools or edited in Excel.
 
-Import (:func:`import_xlsform`) reads the sheets ``survey``, ``choices`` and ``settings``:
+Import (:func:`import_xlsform`) reads the sheets ``survey``, ``choices`` and ``settings``
+as pyxform (the reference XLSForm compiler) reads them:
 
+- Headers: split on ``::``, or on a single ``:`` when no header of the sheet has ``::``
+  (``label:English``); the first part in snake_case (``List Name``), then pyxform's aliases
+  (``relevance``, ``caption``, ``calculate``, ``title``, ``media::image``,
+  ``bind::calculate``...).
 - types ``text``, ``integer``, ``decimal``, ``date``, ``note``, ``select_one LIST``,
   ``select_multiple LIST``, ``begin_group``/``end_group`` and ``begin_repeat``/``end_repeat``
-  (also written with a space). ``text`` with appearance ``multiline`` becomes ``long_text``.
-  Metadata types that ODK fills in by itself (``start``, ``end``, ``today``, ``deviceid``...)
-  are skipped with a warning; every other type is refused as not supported.
+  (also written with a space, and in pyxform's older spellings: ``select one from LIST``,
+  ``select all that apply from LIST``, ``select1 LIST``, ``q int``, ``begin looped
+  group``...). ``text`` with appearance ``multiline`` becomes ``long_text``. Metadata types
+  that ODK fills in by itself (``start``, ``end``, ``today``, ``deviceid``...) are skipped
+  with a warning; every other type is refused as not supported.
 - Top-level groups become sections (the group's hint is the section's description);
   consecutive questions outside any group form an automatic section titled like the form.
   A group inside a group is flattened into the enclosing section (its relevance is and-ed
   into its questions' relevance; warning). A repeat becomes our ``repeat`` question; a repeat
   inside a repeat is refused.
-- Texts: ``label``, ``hint``, ``constraint_message`` (and ``form_title`` in settings) with the
-  language given as ``label::Tiếng Việt (vi)`` (the code in parentheses counts) or
-  ``label::vi``; a plain ``label`` column is the default language (settings
+- Texts: ``label``, ``hint``, ``constraint_message`` (and ``form_title`` or ``title`` in
+  settings: the survey's title; without one, the ``form_id``, as XLSForm says) with the
+  language given as ``label::Tiếng Việt (vi)`` (the code in parentheses counts),
+  ``label::vi`` or ``label:English``; a plain ``label`` column is the default language (settings
   ``default_language`` when it is Vietnamese or English, else Vietnamese). Our texts need
   Vietnamese: when a text has only English, the English is used as the Vietnamese (warning).
 - A constraint made of ``. >= A``, ``. <= B`` (numbers) or ``string-length(.) <= N`` (text)
@@ -115,31 +123,84 @@ _LANGUAGE_NAMES = {
 }
 _TRUE = frozenset({"yes", "true", "true()", "1"})
 _FALSE = frozenset({"no", "false", "false()", "0"})
+#: Types read as ours, with pyxform's older spellings of them.
 _SIMPLE_TYPES = {
-    "text": QType.TEXT, "string": QType.TEXT, "integer": QType.INTEGER, "int": QType.INTEGER,
-    "decimal": QType.DECIMAL, "date": QType.DATE, "note": QType.NOTE,
+    "text": QType.TEXT, "string": QType.TEXT, "add text prompt": QType.TEXT,
+    "q string": QType.TEXT,
+    "integer": QType.INTEGER, "int": QType.INTEGER, "add integer prompt": QType.INTEGER,
+    "q int": QType.INTEGER,
+    "decimal": QType.DECIMAL, "add decimal prompt": QType.DECIMAL, "q decimal": QType.DECIMAL,
+    "date": QType.DATE, "add date prompt": QType.DATE, "q date": QType.DATE,
+    "note": QType.NOTE, "add note prompt": QType.NOTE, "q note": QType.NOTE,
+}
+#: The select commands pyxform knows (its ``aliases.select``), and ``select multiple``:
+#: True for a multiple choice. Longer spellings first, so that the regex tries them first.
+_SELECT_COMMANDS = {
+    "add select one prompt using": False, "add select multiple prompt using": True,
+    "select all that apply from": True, "select one from": False,
+    "select all that apply": True, "select_multiple": True, "select multiple": True,
+    "select_one": False, "select one": False, "select1": False,
 }
 _SELECT = re.compile(
-    r"^(select_one|select one|select_multiple|select multiple|select all that apply)"
-    r"(?:\s+(.*))?$",
+    r"^(" + "|".join(re.escape(command) for command in _SELECT_COMMANDS) + r")(?:\s+(.*))?$",
     re.IGNORECASE,
 )
+#: Selects whose choices come from elsewhere than the choices sheet: not supported.
+_SELECT_ELSEWHERE = re.compile(
+    r"^select[ _](?:one|multiple)[ _](?:from[ _]file|external)(?:\s|$)", re.IGNORECASE)
 #: Filled in by ODK itself, never asked: skipped on import (with a warning).
 _METADATA_TYPES = frozenset({
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
     "username", "email", "audit", "imei", "start-geopoint", "start time", "end time",
-    "device id", "sim id", "subscriber id", "phone number",
+    "device id", "sim id", "subscriber id", "phone number", "get start time", "get end time",
+    "get today", "get device id", "get sim id", "get subscriber id", "get phone number",
+    "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber", "uri:username",
+    "uri:email",
 })
 _BEGIN_GROUP, _END_GROUP = frozenset({"begin_group", "begin group"}), frozenset(
     {"end_group", "end group"})
-_BEGIN_REPEAT, _END_REPEAT = frozenset({"begin_repeat", "begin repeat"}), frozenset(
-    {"end_repeat", "end repeat"})
-_COLUMN_ALIASES = {"list name": "list_name", "relevance": "relevant",
-                   "constraint message": "constraint_message"}
+#: pyxform also reads a "looped group" (``lgroup``) as a repeat.
+_BEGIN_REPEAT = frozenset({"begin_repeat", "begin repeat", "begin_lgroup", "begin lgroup",
+                           "begin_looped group", "begin looped group"})
+_END_REPEAT = frozenset({"end_repeat", "end repeat", "end_lgroup", "end lgroup",
+                         "end_looped group", "end looped group"})
+
+# Columns. Headers are read as pyxform reads them: split on "::", or on ":" when no header
+# of the sheet has "::" (``label:English``); the first part in snake_case (``List Name`` is
+# ``list_name``), then pyxform's aliases; ``media::image``, ``bind::calculate``,
+# ``control::appearance``... are the columns they stand for.
+_ALIASES = {
+    "survey": {
+        "relevance": "relevant", "caption": "label", "constraining_message":
+        "constraint_message", "calculate": "calculation", "count": "repeat_count",
+        "jr:count": "repeat_count", "readonly": "read_only", "requiredmsg": "required_message",
+        "noapperrorstring": "no_app_error_string", "command": "type", "tag": "name",
+        "value": "name", "body": "control",
+    },
+    "choices": {"caption": "label", "value": "name"},
+    "settings": {"title": "form_title", "set_form_title": "form_title",
+                 "set_form_id": "form_id", "id_string": "form_id"},
+}
+_GROUPED = {
+    ("media", "image"): "image", ("media", "big-image"): "big-image",
+    ("media", "audio"): "audio", ("media", "video"): "video",
+    ("bind", "relevant"): "relevant", ("bind", "required"): "required",
+    ("bind", "constraint"): "constraint", ("bind", "jr:constraintmsg"): "constraint_message",
+    ("bind", "calculate"): "calculation", ("bind", "readonly"): "read_only",
+    ("bind", "jr:requiredmsg"): "required_message",
+    ("bind", "jr:noapperrorstring"): "no_app_error_string",
+    ("bind", "entities:saveto"): "save_to",
+    ("control", "appearance"): "appearance", ("control", "jr:count"): "repeat_count",
+    ("control", "autoplay"): "autoplay", ("control", "rows"): "rows",
+}
+_GROUP_PREFIXES = frozenset({"media", "bind", "control", "instance"})
 _SURVEY_COLUMNS = frozenset({"type", "name", "label", "hint", "required", "relevant",
                              "constraint", "constraint_message", "default", "appearance", "area"})
+_MEDIA_COLUMNS = frozenset({"image", "big-image", "audio", "video"})
 _CHOICES_COLUMNS = frozenset({"list_name", "name", "label"})
 _TRANSLATED = frozenset({"label", "hint", "constraint_message", "form_title"})
+#: Other columns that may carry a language (``image::English (en)``).
+_TRANSLATABLE = _TRANSLATED | _MEDIA_COLUMNS | {"guidance_hint", "required_message"}
 _GROUP_APPEARANCES = frozenset({"field-list", "table-list"})
 
 
@@ -385,12 +446,13 @@ class _Reader:
             book.close()
 
     def _sheet(self, name: str, rows: Iterator[tuple[Any, ...]]) -> _Sheet:
-        header = next(rows, ())
+        header = [_cell_text(cell) for cell in next(rows, ())]
+        # As pyxform: single colons split a header only when no header of the sheet has "::".
+        double_colon = any("::" in text for text in header)
         columns: list[tuple[str, str | None] | None] = []
         headers: dict[tuple[str, str | None], str] = {}
-        for cell in header:
-            text = _cell_text(cell)
-            column = self._column(name, text) if text else None
+        for text in header:
+            column = self._column(name, text, double_colon) if text else None
             if column is not None and column in headers:
                 self.warnings.append(XLSFormProblem(name, 1, _(
                     "The column “%(column)s” appears twice; the second one is ignored.",
@@ -410,19 +472,50 @@ class _Reader:
                 sheet_rows.append(_Row(number, cells))
         return _Sheet(name, sheet_rows, set(headers), headers)
 
-    def _column(self, sheet: str, header: str) -> tuple[str, str | None] | None:
-        base, _sep, language = header.partition("::")
-        base = " ".join(base.split()).lower()
-        base = _COLUMN_ALIASES.get(base, base)
-        if not language.strip():
+    def _column(self, sheet: str, header: str, double_colon: bool
+                ) -> tuple[str, str | None] | None:
+        """(column, language) of a header, read as pyxform reads it (see ``_ALIASES``).
+
+        A column that pyxform would not know keeps its header as its name.
+        """
+        tokens = _header_tokens(header, double_colon)
+        aliases = _ALIASES.get(sheet, {})
+        base = _snake_case(tokens[0])
+        base, rest = aliases.get(base, base), tokens[1:]
+        if base in _GROUP_PREFIXES and rest:
+            inner, rest = rest[0], rest[1:]
+            base = _GROUPED.get((base, inner.lower()), f"{base}::{inner}")
+        if not rest:
             return base, None
+        if len(rest) > 1:
+            return header, None
+        language = rest[0]
+        if base not in _TRANSLATABLE:
+            return base, language
         code = language_code(language)
         if base in _TRANSLATED and code is None:
             self.warnings.append(XLSFormProblem(sheet, 1, _(
                 "The column “%(column)s” is ignored: only Vietnamese (vi) and English (en) "
                 "are supported.", column=header)))
             return None
-        return base, code or language.strip()
+        return base, code or language
+
+
+def _header_tokens(header: str, double_colon: bool) -> list[str]:
+    """A header's parts, split as pyxform splits them: on "::", or on ":" when no header of
+    the sheet has "::" (``label:English``); ``jr:count`` stays one part even then."""
+    if double_colon or "::" in header:
+        return [token.strip() for token in header.split("::")]
+    tokens = [token.strip() for token in header.split(":")]
+    if "jr" in tokens[:-1]:
+        index = tokens.index("jr")
+        tokens[index : index + 2] = [f"jr:{tokens[index + 1]}"]
+    return tokens
+
+
+def _snake_case(text: str) -> str:
+    """``List Name`` -> ``list_name``, as pyxform normalises column names."""
+    return "_".join(text.split()).lower()
 
 
 # --------------------------------------------------------------------------
@@ -517,15 +610,22 @@ class _Importer:
                     "columns without a language are read as Vietnamese.", language=language))
             else:
                 self.default_language = code
+        # form_title, also written title or set_form_title (pyxform's aliases).
         title = self.text(sheet, row, "form_title") if sheet and row else None
         english = row.get(TITLE_EN) if row else ""
         if isinstance(title, str) and english and english != title:
             title = {"vi": title, "en": english}
-        if title is None:
+        form_id = row.get("form_id") if row else ""
+        if title is None and form_id:
+            # As XLSForm says: without a form_title, the title is the form_id.
+            title = form_id
+            self.warn(SETTINGS, row.number, _(
+                "There is no form_title; the form_id “%(form_id)s” is used as the title.",
+                form_id=form_id))
+        elif title is None:
             title = self.key
             self.warn(SETTINGS, row.number if row else None, _(
                 "There is no form_title; the survey key is used as its title."))
-        form_id = row.get("form_id") if row else ""
         if form_id and form_id != self.key:
             self.warn(SETTINGS, row.number, _(
                 "form_id “%(form_id)s” differs from the survey key “%(key)s”; the key is used.",
@@ -760,9 +860,9 @@ class _Importer:
         simple = _SIMPLE_TYPES.get(raw.lower())
         if simple is not None:
             return simple, None
-        match = _SELECT.match(raw)
+        match = None if _SELECT_ELSEWHERE.match(raw) else _SELECT.match(raw)
         if match:
-            multiple = " ".join(match.group(1).lower().replace("_", " ").split()) != "select one"
+            multiple = _SELECT_COMMANDS[match.group(1).lower()]
             rest = (match.group(2) or "").split()
             if not rest:
                 self.error(SURVEY, number, _(

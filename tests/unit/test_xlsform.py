@@ -15,6 +15,7 @@ import pytest
 import yaml
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2xform import convert
 
 from survey_app.surveys.loader import load_definition, load_file
@@ -25,6 +26,7 @@ from survey_app.surveys.xlsform import (
     XLSFormProblem,
     export_xlsform,
     import_xlsform,
+    language_code,
     rewrite_references,
 )
 
@@ -421,6 +423,171 @@ def test_unknown_audience_is_refused():
     settings = [["form_title", "audience"], ["Phiếu", "everyone"]]
     data = workbook(survey=[["type", "name", "label"], ["text", "q", "Q"]], settings=settings)
     assert where(problems_of(data)) == [("settings", 2)]
+
+
+# --------------------------------------------------------------------------
+# Import: headers and types read as pyxform reads them
+# --------------------------------------------------------------------------
+
+PYXFORM_TYPES = {"select one": "single_choice", "select all that apply": "multiple_choice",
+                 "repeat": "repeat"}
+PYXFORM_BIND_TYPES = {"int": "integer", "decimal": "decimal", "date": "date", "string": "text"}
+
+
+def pyxform_type(name: str) -> str:
+    """Our type for a pyxform question type, from pyxform's own table of types."""
+    if name in PYXFORM_TYPES:
+        return PYXFORM_TYPES[name]
+    spec = QUESTION_TYPE_DICT[name]
+    if spec["bind"].get("readonly") == "true()":
+        return "note"
+    return PYXFORM_BIND_TYPES[spec["bind"]["type"]]
+
+
+def pyxform_questions(data: bytes) -> list[dict[str, Any]]:
+    """pyxform's own reading of a workbook: its questions in order, groups flattened."""
+    result = convert(xlsform=data, warnings=[], file_type=".xlsx")
+    found: list[dict[str, Any]] = []
+
+    def walk(children: list[dict[str, Any]]) -> None:
+        for child in children:
+            if child["type"] == "group":
+                if child["name"] != "meta":
+                    walk(child["children"])
+            else:
+                found.append(child)
+
+    walk(result._pyxform["children"])
+    return found
+
+
+def pyxform_text(value: Any) -> dict[str, str]:
+    """pyxform's {"English": "..."} or plain text as {"en": "..."} / {"vi": "..."}."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"vi": value}
+    return {("vi" if language == "default" else language_code(language)): text
+            for language, text in value.items()}
+
+
+def our_text(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    return {"vi": value} if isinstance(value, str) else dict(value)
+
+
+def our_questions(result: ImportResult) -> list[dict[str, Any]]:
+    return [q for section in result.mapping["sections"] for q in section["questions"]]
+
+
+def assert_read_like_pyxform(data: bytes, result: ImportResult) -> None:
+    theirs, ours = pyxform_questions(data), our_questions(result)
+    assert [q["name"] for q in theirs] == [q["key"] for q in ours]
+    for their, our in zip(theirs, ours, strict=True):
+        bind = their.get("bind", {})
+        assert pyxform_type(their["type"]) == our["type"], our["key"]
+        assert their.get("list_name") == (our.get("choices") if their.get("list_name")
+                                           else None)
+        assert pyxform_text(their.get("label")) == our_text(our.get("label")), our["key"]
+        assert pyxform_text(their.get("hint")) == our_text(our.get("hint")), our["key"]
+        assert bind.get("relevant") == our.get("relevant")
+        assert bind.get("constraint") == our.get("constraint")
+        assert pyxform_text(bind.get("jr:constraintMsg")) == our_text(
+            our.get("constraint_message"))
+        assert (bind.get("required") == "yes") == our.get("required", False)
+        if their["type"] == "repeat":
+            assert [c["name"] for c in their["children"]] == [
+                c["key"] for c in our["questions"]]
+
+
+def test_single_colon_headers_and_legacy_select_spellings_read_as_pyxform_reads_them():
+    survey = [["type", "name", "label:English", "label:Vietnamese", "hint:English",
+               "Hint:Vietnamese", "Relevance", "constraint", "Constraint Message:Vietnamese",
+               "required"],
+              ["select one from yn", "q1", "Q1", "Câu 1", "H1", "Gợi ý 1", None, None, None,
+               "yes"],
+              ["select all that apply from nhom", "q2", "Q2", "Câu 2", None, None,
+               "${q1} = 'yes'", "count-selected(.) < 3", "Chọn ít hơn 3.", None],
+              ["select1 yn", "q3", "Q3", "Câu 3", None, None, None, None, None, None],
+              ["add select one prompt using yn", "q4", "Q4", "Câu 4", None, None, None, None,
+               None, None],
+              ["add select multiple prompt using nhom", "q5", "Q5", "Câu 5", None, None, None,
+               None, None, None],
+              ["begin looped group", "r", "Rows", "Các dòng", None, None, None, None, None,
+               None],
+              ["q string", "ten", "Name", "Tên", None, None, None, None, None, None],
+              ["end looped group", None, None, None, None, None, None, None, None, None],
+              ["add integer prompt", "so", "Number", "Số", None, None, None, None, None, None],
+              ["q note", "ghi", "Note", "Ghi chú", None, None, None, None, None, None]]
+    choices = [["List Name", "name", "label:English", "label:Vietnamese"],
+               ["yn", "yes", "Yes", "Có"], ["yn", "no", "No", "Không"],
+               ["nhom", "a", "A", "Nhóm A"], ["nhom", "b", "B", "Nhóm B"],
+               ["nhom", "c", "C", "Nhóm C"], ["nhom", "d", "D", "Nhóm D"]]
+    settings = [["title", "form_id"], ["Phiếu một dấu hai chấm", "thu"]]
+    data = workbook(survey=survey, choices=choices, settings=settings)
+    result = import_xlsform(data, "thu")
+
+    assert_read_like_pyxform(data, result)
+    q = {question["key"]: question for question in our_questions(result)}
+    assert q["q1"]["label"] == {"vi": "Câu 1", "en": "Q1"}
+    assert q["q1"]["hint"] == {"vi": "Gợi ý 1", "en": "H1"}
+    assert [q[key]["type"] for key in ("q1", "q2", "q3", "q4", "q5")] == [
+        "single_choice", "multiple_choice", "single_choice", "single_choice",
+        "multiple_choice"]
+    assert q["q2"]["constraint_message"] == "Chọn ít hơn 3."
+    assert result.mapping["choice_lists"]["yn"][0] == {
+        "value": "yes", "label": {"vi": "Có", "en": "Yes"}}
+    assert result.mapping["title"] == "Phiếu một dấu hai chấm"
+    assert not [w for w in result.warnings if w.sheet != "settings"], result.warnings
+    load(result, "thu")
+
+
+def test_a_single_colon_is_not_a_language_once_the_sheet_uses_double_colons():
+    """pyxform splits on ":" only when no header of the sheet has "::"; otherwise
+    "hint:English" is a column of its own that it does not read, and neither does this."""
+    survey = [["type", "name", "label::English (en)", "label::Tiếng Việt (vi)", "hint:English"],
+              ["text", "q1", "Name", "Tên", "In full"]]
+    data = workbook(survey=survey, settings=SETTINGS)
+    result = import_xlsform(data, "thu")
+    assert "hint" not in our_questions(result)[0]
+    assert ("survey", 2) in where(result.warnings)
+    assert_read_like_pyxform(data, result)
+
+
+def test_the_existing_double_colon_fixture_reads_as_pyxform_reads_it():
+    data = worker_poll()
+    result = import_xlsform(data, "worker_poll_2017")
+    theirs = {q["name"]: q for q in pyxform_questions(data)}
+    for our in our_questions(result):
+        their = theirs[our["key"]]
+        assert pyxform_text(their.get("label")) == our_text(our.get("label")), our["key"]
+        assert pyxform_text(their.get("hint")) == our_text(our.get("hint")), our["key"]
+
+
+@pytest.mark.parametrize("header", ["form_title", "title", "Form Title", "set_form_title"])
+def test_settings_title_becomes_the_survey_title(header):
+    settings = [[header, "form_id"], ["Phiếu khảo sát công đoàn", "thu"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Câu"]], settings=settings)
+    result = import_xlsform(data, "thu")
+    assert result.mapping["title"] == "Phiếu khảo sát công đoàn"
+    assert load(result, "thu").title == Text("Phiếu khảo sát công đoàn")
+    assert convert(xlsform=data, warnings=[], file_type=".xlsx")._pyxform["title"] == \
+        "Phiếu khảo sát công đoàn", "pyxform reads the same title"
+    assert not any("form_title" in w.message for w in result.warnings)
+
+
+def test_settings_title_in_two_languages_and_the_form_id_fallback():
+    settings = [["title::Tiếng Việt (vi)", "title::English (en)"], ["Phiếu", "Form"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Câu"]], settings=settings)
+    assert import_xlsform(data, "thu").mapping["title"] == {"vi": "Phiếu", "en": "Form"}
+    # Without a title, XLSForm takes the form_id (pyxform too); with a warning here.
+    settings = [["form_id"], ["phieu_cu"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Câu"]], settings=settings)
+    result = import_xlsform(data, "thu")
+    assert result.mapping["title"] == "phieu_cu"
+    assert convert(xlsform=data, warnings=[], file_type=".xlsx")._pyxform["title"] == "phieu_cu"
+    assert any("phieu_cu" in w.message and w.sheet == "settings" for w in result.warnings)
 
 
 # --------------------------------------------------------------------------
