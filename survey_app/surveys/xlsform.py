@@ -7,7 +7,7 @@ produces that YAML text and never writes anything, so the CLI can write the file
 nothing is wrong; export lets a survey be opened in ODK tools or edited in Excel.
 
 Import (:func:`import_xlsform`) reads the sheets ``survey``, ``choices`` and ``settings``
-as pyxform (the reference XLSForm compiler) reads them:
+as pyxform (the reference XLSForm compiler) reads them, and refuses what it cannot carry:
 
 - Headers: split on ``::``, or on a single ``:`` when no header of the sheet has ``::``
   (``label:English``); the first part in snake_case (``List Name``), then pyxform's aliases
@@ -19,7 +19,17 @@ as pyxform (the reference XLSForm compiler) reads them:
   ``select all that apply from LIST``, ``select1 LIST``, ``q int``, ``begin looped
   group``...). ``text`` with appearance ``multiline`` becomes ``long_text``. Metadata types
   that ODK fills in by itself (``start``, ``end``, ``today``, ``deviceid``...) are skipped
-  with a warning; every other type is refused as not supported.
+  with a warning; every other type is refused as not supported. A ``disabled`` row is left
+  out, as pyxform leaves it out (warning).
+- A value in a column that ODK acts on and this app cannot carry refuses the import, with
+  its sheet and row: ``calculation``, ``choice_filter``, ``trigger``, ``parameters``, media
+  (``image``, ``big-image``, ``audio``, ``video``, in the choices sheet too), ``read_only``
+  other than no, ``save_to``, a ``repeat_count`` that is not a number of rows (a number
+  becomes ``min_rows`` = ``max_rows``), a default that is a formula, an appearance with
+  ``search()``, ``bind::``/``body::`` attributes in ODK's namespaces, a column that should
+  have no language (``relevant::English``), ``public_key`` in settings and an ``entities``
+  sheet. Columns that only change how a form looks, or that ODK itself ignores, are
+  ignored with a warning (the list is in surveys/README.md).
 - Top-level groups become sections (the group's hint is the section's description);
   consecutive questions outside any group form an automatic section titled like the form.
   A group inside a group is flattened into the enclosing section (its relevance is and-ed
@@ -103,7 +113,7 @@ __all__ = [
     "import_xlsform",
 ]
 
-SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
+SURVEY, CHOICES, SETTINGS, ENTITIES = "survey", "choices", "settings", "entities"
 VI_LANGUAGE = "Tiếng Việt (vi)"
 EN_LANGUAGE = "English (en)"
 DEFAULT_AUDIENCE = Audience.UNIT_REPORT
@@ -113,6 +123,8 @@ TITLE_EN = "form_title_en"
 DEFAULT_MAX_LENGTH = {QType.TEXT: 500, QType.LONG_TEXT: 5000}
 DEFAULT_BASELINE_LABEL = Text("Đầu kỳ", "Baseline")
 DEFAULT_CURRENT_LABEL = Text("Hiện nay", "Current")
+#: The most rows a repeat may have (``max_rows`` in surveys/schema.json).
+MAX_REPEAT_ROWS = 100
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _VALUE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -148,12 +160,13 @@ _SELECT = re.compile(
 #: Selects whose choices come from elsewhere than the choices sheet: not supported.
 _SELECT_ELSEWHERE = re.compile(
     r"^select[ _](?:one|multiple)[ _](?:from[ _]file|external)(?:\s|$)", re.IGNORECASE)
-#: Filled in by ODK itself, never asked: skipped on import (with a warning).
+#: Filled in by ODK itself, never asked: skipped on import (with a warning). ("phone number"
+#: with a space is not one of them: pyxform asks it as a question.)
 _METADATA_TYPES = frozenset({
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
     "username", "email", "audit", "imei", "start-geopoint", "start time", "end time",
-    "device id", "sim id", "subscriber id", "phone number", "get start time", "get end time",
-    "get today", "get device id", "get sim id", "get subscriber id", "get phone number",
+    "device id", "sim id", "subscriber id", "get start time", "get end time", "get today",
+    "get device id", "get sim id", "get subscriber id", "get phone number",
     "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber", "uri:username",
     "uri:email",
 })
@@ -194,10 +207,20 @@ _GROUPED = {
     ("control", "autoplay"): "autoplay", ("control", "rows"): "rows",
 }
 _GROUP_PREFIXES = frozenset({"media", "bind", "control", "instance"})
+#: Attribute namespaces that ODK engines act on; other namespaces (``esri:``...) they ignore.
+_ODK_NAMESPACES = frozenset({"", "jr", "odk", "orx", "xf", "h", "entities"})
 _SURVEY_COLUMNS = frozenset({"type", "name", "label", "hint", "required", "relevant",
-                             "constraint", "constraint_message", "default", "appearance", "area"})
+                             "constraint", "constraint_message", "default", "appearance", "area",
+                             "repeat_count", "read_only", "disabled"})
 _MEDIA_COLUMNS = frozenset({"image", "big-image", "audio", "video"})
+#: Survey columns that ODK acts on and this app cannot carry: a value refuses the import.
+#: (Others that are read here refuse some values too: ``read_only``, ``repeat_count``,
+#: ``default`` and ``appearance``; see ``_Importer.check_columns``.)
+_SURVEY_REFUSED = frozenset({"calculation", "choice_filter", "trigger", "parameters",
+                             "save_to", *_MEDIA_COLUMNS})
 _CHOICES_COLUMNS = frozenset({"list_name", "name", "label"})
+_SETTINGS_COLUMNS = frozenset({"form_title", "form_id", "version", "default_language",
+                               "audience", TITLE_EN})
 _TRANSLATED = frozenset({"label", "hint", "constraint_message", "form_title"})
 #: Other columns that may carry a language (``image::English (en)``).
 _TRANSLATABLE = _TRANSLATED | _MEDIA_COLUMNS | {"guidance_hint", "required_message"}
@@ -437,7 +460,7 @@ class _Reader:
             sheets = {}
             for worksheet in book.worksheets:
                 name = worksheet.title.strip().lower()
-                if name in (SURVEY, CHOICES, SETTINGS) and name not in sheets:
+                if name in (SURVEY, CHOICES, SETTINGS, ENTITIES) and name not in sheets:
                     # Some tools write a wrong sheet size; read what is really there.
                     worksheet.reset_dimensions()
                     sheets[name] = self._sheet(name, worksheet.iter_rows(values_only=True))
@@ -491,7 +514,7 @@ class _Reader:
             return header, None
         language = rest[0]
         if base not in _TRANSLATABLE:
-            return base, language
+            return base, language  # the importer refuses it where the column matters
         code = language_code(language)
         if base in _TRANSLATED and code is None:
             self.warnings.append(XLSFormProblem(sheet, 1, _(
@@ -518,6 +541,39 @@ def _snake_case(text: str) -> str:
     return "_".join(text.split()).lower()
 
 
+def _odk_attribute(column: str) -> bool:
+    """``bind::jr:preload``, ``control::intent``...: an XForm attribute column that ODK
+    engines act on (no namespace, or one of ODK's); ``bind::esri:fieldType`` is not one."""
+    prefix, sep, attribute = column.partition("::")
+    if not sep or prefix not in ("bind", "control"):
+        return False
+    namespace = attribute.partition(":")[0] if ":" in attribute else ""
+    return namespace.lower() in _ODK_NAMESPACES
+
+
+def _media_problem(column: str, value: str) -> str:
+    return _(
+        "“%(column)s”: pictures, sound and video (“%(value)s”) cannot be shown here, so they "
+        "would be lost. Write what they say into the label instead.", column=column, value=value)
+
+
+#: What makes pyxform take a default as a formula (its ``default_is_dynamic``): a ${name},
+#: a function call, or an operator (a minus that is not inside a name or a number).
+_FORMULA = re.compile(
+    r"\$\{[^\W\d][\w.\-]*\}"
+    r"|[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?\("
+    r"|[*+|]| div | mod "
+    r"|(?<![\w.\-])-(?![\d.])"
+)
+
+
+def _is_formula(text: str, qtype: QType | None) -> bool:
+    """Whether ODK computes this default cell rather than taking it as it is."""
+    if qtype is QType.DATE:
+        text = text.replace("-", "")  # 2017-09-15 is a date, not a subtraction
+    return _FORMULA.search(text) is not None
+
+
 # --------------------------------------------------------------------------
 # Import
 # --------------------------------------------------------------------------
@@ -540,6 +596,8 @@ class _Item:
     default: str = ""
     list_name: str | None = None
     area: str | None = None
+    #: A repeat's fixed number of rows (repeat_count).
+    rows: int | None = None
     children: list[_Item] = field(default_factory=list)
     parent: _Item | None = None
 
@@ -601,6 +659,8 @@ class _Importer:
     def read_settings(self) -> tuple[Any, str]:
         sheet = self.sheets.get(SETTINGS)
         row = sheet.rows[0] if sheet and sheet.rows else None
+        if sheet is not None:
+            self.check_settings(sheet, row)
         language = row.get("default_language") if row else ""
         if language:
             code = language_code(language)
@@ -642,6 +702,21 @@ class _Importer:
                 audience=audience, choices=", ".join(a.value for a in Audience)))
         return title, audience
 
+    def check_settings(self, sheet: _Sheet, row: _Row | None) -> None:
+        """Refuse an encrypted form; warn about the settings that are not used here."""
+        self.refuse_languages(sheet, _SETTINGS_COLUMNS)
+        if row is None:
+            return
+        for (column, language), value in row.cells.items():
+            if column == "public_key":
+                self.error(SETTINGS, row.number, _(
+                    "Encrypted forms (public_key) are not supported here: the answers would "
+                    "be stored without encryption."))
+            elif column not in _SETTINGS_COLUMNS:
+                self.warn(SETTINGS, row.number, _(
+                    "The setting “%(column)s” (“%(value)s”) is not used here; it is ignored.",
+                    column=sheet.headers[(column, language)], value=value))
+
     # ---- names
 
     def check_name(self, sheet: str, row: int, name: str, kind: str) -> bool:
@@ -671,8 +746,13 @@ class _Importer:
         sheet = self.sheets.get(CHOICES)
         if sheet is None:
             return
-        self.warn_unknown_columns(sheet, _CHOICES_COLUMNS)
+        self.refuse_languages(sheet, _CHOICES_COLUMNS)
+        self.warn_unknown_columns(sheet, _CHOICES_COLUMNS | _MEDIA_COLUMNS)
         for row in sheet.rows:
+            for (column, language), media in row.cells.items():
+                if column in _MEDIA_COLUMNS:
+                    self.error(CHOICES, row.number, _media_problem(
+                        sheet.headers[(column, language)], media))
             list_name, value = row.get("list_name"), row.get("name")
             label = self.text(sheet, row, "label")
             if not list_name:
@@ -701,14 +781,67 @@ class _Importer:
             self.error(CHOICES, number, _("The choice has no label."))
 
     def warn_unknown_columns(self, sheet: _Sheet, known: frozenset[str]) -> None:
+        """Warn once per column that is ignored: one that ODK tools ignore too, or that only
+        changes how a form looks (see surveys/README.md)."""
         for column, header in sheet.headers.items():
-            if column[0] in known:
+            if column[0] in known or _odk_attribute(column[0]):
                 continue
             first = next((row.number for row in sheet.rows if row.cells.get(column)), None)
             if first is not None:
                 self.warn(sheet.name, first, _(
                     "The column “%(column)s” is not supported; its values are ignored.",
                     column=header))
+
+    def refuse_languages(self, sheet: _Sheet, known: frozenset[str]) -> None:
+        """A column read or refused here has no language (``relevant::English``): its values
+        would be lost, so the first one is refused."""
+        for (column, language), header in sheet.headers.items():
+            if language is None or column in _TRANSLATABLE or column not in known:
+                continue
+            first = next((row.number for row in sheet.rows
+                          if row.cells.get((column, language))), None)
+            if first is not None:
+                self.error(sheet.name, first, _(
+                    "The column “%(column)s” cannot have a language; write it as “%(base)s”.",
+                    column=header, base=column))
+
+    def check_columns(self, sheet: _Sheet, row: _Row) -> None:
+        """Refuse the values of this row that ODK acts on and this app cannot carry."""
+        for (column, language), value in row.cells.items():
+            if language is not None and column not in _TRANSLATABLE:
+                continue  # refused by refuse_languages
+            header = sheet.headers[(column, language)]
+            if column == "calculation":
+                message = _(
+                    "“%(column)s”: calculations are not supported here, so “%(value)s” would "
+                    "be lost. Remove it from the workbook if the survey can do without it.",
+                    column=header, value=value)
+            elif column == "choice_filter":
+                message = _(
+                    "“%(column)s”: filtered choice lists (cascading selects) are not supported "
+                    "here; every choice would be shown, not only those where “%(value)s”.",
+                    column=header, value=value)
+            elif column == "trigger":
+                message = _(
+                    "“%(column)s”: recalculating a value when another question changes is not "
+                    "supported here, so “%(value)s” would be lost.", column=header, value=value)
+            elif column == "parameters":
+                message = _(
+                    "“%(column)s”: the parameters “%(value)s” are not supported here; the "
+                    "question would behave differently.", column=header, value=value)
+            elif column in _MEDIA_COLUMNS:
+                message = _media_problem(header, value)
+            elif column == "read_only" and value.lower() not in _FALSE:
+                message = _(
+                    "“%(column)s”: read-only questions are not supported here; people could "
+                    "change this answer.", column=header)
+            elif column == "save_to" or _odk_attribute(column):
+                message = _(
+                    "The column “%(column)s” (“%(value)s”) changes how ODK handles this row; "
+                    "it is not supported here, so it would be lost.", column=header, value=value)
+            else:
+                continue
+            self.error(SURVEY, row.number, message)
 
     # ---- survey sheet: structure
 
@@ -717,11 +850,17 @@ class _Importer:
         if sheet is None:
             self.error(SURVEY, None, _("The workbook has no “survey” sheet."))
             return
-        self.warn_unknown_columns(sheet, _SURVEY_COLUMNS)
+        self.refuse_languages(sheet, _SURVEY_COLUMNS | _SURVEY_REFUSED)
+        self.warn_unknown_columns(sheet, _SURVEY_COLUMNS | _SURVEY_REFUSED)
         stack = [self.root]
         for row in sheet.rows:
             raw = " ".join(row.get("type").split())
             low = raw.lower()
+            if row.get("disabled").lower() in _TRUE - {"1"}:
+                # pyxform leaves a disabled row (yes, true, true()) out of the form.
+                self.warn(SURVEY, row.number, _(
+                    "This row is disabled; it is left out, as ODK leaves it out."))
+                continue
             if not raw:
                 if row.get("name") or self.text(sheet, row, "label"):
                     self.error(SURVEY, row.number, _("The row has no type."))
@@ -729,6 +868,7 @@ class _Importer:
             if low in _BEGIN_GROUP or low in _BEGIN_REPEAT:
                 kind = "group" if low in _BEGIN_GROUP else "repeat"
                 item = self.container(sheet, row, kind, stack)
+                self.check_columns(sheet, row)
                 stack[-1].children.append(item)
                 item.parent = stack[-1]
                 stack.append(item)
@@ -741,6 +881,7 @@ class _Importer:
             else:
                 item = self.question(sheet, row, raw)
                 if item is not None:
+                    self.check_columns(sheet, row)
                     item.parent = stack[-1]
                     stack[-1].children.append(item)
                 else:
@@ -812,6 +953,16 @@ class _Importer:
         if appearance and not (kind == "group" and appearance in _GROUP_APPEARANCES):
             self.warn(SURVEY, row.number, _(
                 "The appearance “%(appearance)s” is ignored.", appearance=appearance))
+        count = row.get("repeat_count")
+        if count and kind != "repeat":
+            self.warn(SURVEY, row.number, _(
+                "repeat_count is read only on a repeat; ignored here."))
+        elif count and re.fullmatch(r"[0-9]+", count) and 1 <= int(count) <= MAX_REPEAT_ROWS:
+            item.rows = int(count)  # exactly that many rows, as ODK shows them
+        elif count:
+            self.error(SURVEY, row.number, _(
+                "repeat_count must be a whole number of rows from 1 to %(max)d; “%(value)s” "
+                "is not supported here.", max=MAX_REPEAT_ROWS, value=count))
         area = row.get("area")
         if area:
             if len(stack) > 1 or kind != "group":
@@ -832,6 +983,10 @@ class _Importer:
         item = _Item("question", row.number, row.get("name"), qtype=qtype, list_name=list_name)
         self.common(sheet, row, item)
         self.register(item)
+        if "search(" in row.get("appearance").replace(" ", ""):
+            self.error(SURVEY, row.number, _(
+                "The appearance “%(appearance)s” takes the choices from a file; that is not "
+                "supported here.", appearance=row.get("appearance")))
         appearance = row.get("appearance").split()
         if qtype is QType.TEXT and "multiline" in appearance:
             item.qtype = QType.LONG_TEXT
@@ -850,6 +1005,12 @@ class _Importer:
                 self.warn(SURVEY, row.number, _(
                     "required, constraint and default are ignored on a note."))
             item.required, item.constraint, item.default = False, None, ""
+        if item.default and _is_formula(item.default, item.qtype):
+            # ODK computes such a default when the form opens (pyxform's dynamic default).
+            self.error(SURVEY, row.number, _(
+                "The default “%(value)s” is a formula; only fixed default values are "
+                "supported here.", value=item.default))
+            item.default = ""
         if item.constraint_message is not None and not item.constraint:
             self.warn(SURVEY, row.number, _(
                 "constraint_message is ignored: there is no constraint."))
@@ -878,6 +1039,13 @@ class _Importer:
             return qtype, rest[0]
         self.error(SURVEY, number, _("The type “%(type)s” is not supported.", type=raw))
         return None, None
+
+    def check_entities(self) -> None:
+        sheet = self.sheets.get(ENTITIES)
+        if sheet is not None and sheet.rows:
+            self.error(ENTITIES, sheet.rows[0].number, _(
+                "Entities (the entities sheet) are not supported here; the form would no "
+                "longer create or update them."))
 
     # ---- survey sheet: references
 
@@ -1036,6 +1204,8 @@ class _Importer:
                     mapping["hint"] = item.hint
                 if combined:
                     mapping["relevant"] = combined
+                if item.rows is not None:
+                    mapping["min_rows"] = mapping["max_rows"] = item.rows
                 mapping["questions"] = self.questions(item.children, None)
                 if not mapping["questions"]:
                     self.error(SURVEY, item.row, _("The repeat has no questions."))
@@ -1109,6 +1279,7 @@ class _Importer:
         title, audience = self.read_settings()
         self.read_choices()
         self.read_survey()
+        self.check_entities()
         self.check_expressions()
         mapping = self.build(title, audience)
         if self.problems:
