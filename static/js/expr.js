@@ -151,19 +151,27 @@ function modulo(x, y) {
   return x % y; // fmod: sign of the dividend, NaN for a zero divisor
 }
 
-/** Round half away from zero at 10**-places, on the shortest decimal digits. */
+/**
+ * Round at 10**-places on the shortest decimal digits; a half goes up (toward
+ * +Infinity), as ODK Collect (JavaRosa) does: round(-0.5) = 0,
+ * round(-12345.15, 1) = -12345.1.  A zero result is +0.
+ */
 function round(x, places) {
   if (Number.isNaN(places)) return NaN;
-  if (!Number.isFinite(x) || x === 0) return x;
+  if (!Number.isFinite(x)) return x;
+  if (x === 0) return 0;
   const clamped = truncate(Math.max(-400, Math.min(400, places)));
   const [digits, exp] = shortestDigits(Math.abs(x));
   const drop = Math.trunc(-clamped) - exp;
   if (drop <= 0) return x;
-  const sign = x < 0 ? -1 : 1;
-  if (drop > digits.length) return sign * 0;
+  if (drop > digits.length) return 0;
   let kept = BigInt(digits.slice(0, digits.length - drop) || '0');
-  if (digits[digits.length - drop] >= '5') kept += 1n;
-  return sign * Number(`${kept}e${exp + drop}`);
+  const firstDropped = digits[digits.length - drop];
+  // `digits` has no trailing zeros: a lone dropped 5 is exactly half.
+  const half = firstDropped === '5' && drop === 1;
+  if (firstDropped > '5' || (firstDropped === '5' && (!half || x > 0))) kept += 1n;
+  if (kept === 0n) return 0;
+  return (x < 0 ? -1 : 1) * Number(`${kept}e${exp + drop}`);
 }
 
 function equals(a, b) {
@@ -240,8 +248,11 @@ function evalFunction(name, args, context) {
   const arg = (index) => evalNode(args[index], context);
   switch (name) {
     case 'selected': {
+      const answer = toString(arg(0));
       const wanted = trimWs(toString(arg(1)));
-      return tokens(arg(0)).includes(wanted);
+      // As both ODK engines answer: '' is "selected" in an empty answer.
+      if (wanted === '') return answer.split(' ').includes('');
+      return tokens(answer).includes(wanted);
     }
     case 'count-selected': return tokens(arg(0)).length;
     case 'not': return !toBool(arg(0));

@@ -50,6 +50,11 @@ authors rely on:
 * Numbers print without an exponent and without a trailing ``.0``, using the
   shortest digits that round-trip (Python ``repr`` and JavaScript
   ``toExponential()`` agree on those digits).
+* ``round()`` takes a half up, toward +infinity, as ODK Collect (JavaRosa) does:
+  ``round(2.5)`` is 3, ``round(-0.5)`` is 0, ``round(-12345.15, 1)`` is -12345.1.
+* ``selected(x, '')`` is true when ``x`` is empty, as both ODK engines (JavaRosa and
+  Enketo) answer: ``''`` is found when splitting ``x`` on single spaces leaves an empty
+  piece.
 """
 
 from __future__ import annotations
@@ -599,28 +604,37 @@ def _truncate(x: float) -> float:
 
 
 def _round(x: float, places: float) -> float:
-    """Round half away from zero at 10**-places, on the shortest decimal digits.
+    """Round at 10**-places, on the shortest decimal digits; a half goes up (toward +inf).
 
-    Working on the printed digits (as ODK does with BigDecimal) makes
-    round(2.675, 2) = 2.68 and keeps both evaluators exactly in step.
+    This is how ODK Collect (JavaRosa) rounds: it takes the printed digits (BigDecimal of
+    Double.toString) and rounds half up for a positive number and half down (toward zero)
+    for a negative one, so round(2.5) = 3, round(-0.5) = 0 and round(-12345.15, 1) =
+    -12345.1. Working on the printed digits makes round(2.675, 2) = 2.68 and keeps both
+    evaluators exactly in step. A zero result is +0, as JavaRosa's BigDecimal gives.
     """
     if math.isnan(places):
         return math.nan
-    if not math.isfinite(x) or x == 0:
+    if not math.isfinite(x):
         return x
+    if x == 0:
+        return 0.0
     # Past 400 places either way the answer is x itself or zero.
     places = _truncate(max(-400.0, min(400.0, places)))
     digits, exponent = _shortest_digits(abs(x))
     drop = int(-places) - exponent
     if drop <= 0:
         return x
-    sign = -1.0 if x < 0 else 1.0
     if drop > len(digits):
-        return sign * 0.0
+        return 0.0
     kept = int(digits[: len(digits) - drop] or "0")
-    if digits[len(digits) - drop] >= "5":
+    first_dropped = digits[len(digits) - drop]
+    # ``digits`` has no trailing zeros: a lone dropped 5 is exactly half.
+    half = first_dropped == "5" and drop == 1
+    if first_dropped > "5" or (first_dropped == "5" and (not half or x > 0)):
         kept += 1
-    return sign * float(f"{kept}e{exponent + drop}")
+    if kept == 0:
+        return 0.0
+    return math.copysign(float(f"{kept}e{exponent + drop}"), x)
 
 
 def _equals(a: Value, b: Value) -> bool:
@@ -721,8 +735,12 @@ def _function(name: str, args: list[Tree], context: _Context) -> Value:
         return _evaluate(args[index], context)
 
     if name == "selected":
-        wanted = to_string(arg(1)).strip(_WS)
-        return wanted in _tokens(arg(0))
+        answer, wanted = to_string(arg(0)), to_string(arg(1)).strip(_WS)
+        if not wanted:
+            # As both ODK engines answer: '' is "selected" in an empty answer (and wherever
+            # splitting on single spaces leaves an empty piece).
+            return "" in answer.split(" ")
+        return wanted in _tokens(answer)
     if name == "count-selected":
         return float(len(_tokens(arg(0))))
     if name == "not":

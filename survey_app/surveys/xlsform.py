@@ -6,21 +6,39 @@ keeps surveys as reviewed YAML files (``surveys/KEY.yaml``, see the format spec)
 produces that YAML text and never writes anything, so the CLI can write the file only when
 nothing is wrong; export lets a survey be opened in ODK tools or edited in Excel.
 
-Import (:func:`import_xlsform`) reads the sheets ``survey``, ``choices`` and ``settings``:
+Import (:func:`import_xlsform`) reads the sheets ``survey``, ``choices`` and ``settings``
+as pyxform (the reference XLSForm compiler) reads them, and refuses what it cannot carry:
 
+- Headers: split on ``::``, or on a single ``:`` when no header of the sheet has ``::``
+  (``label:English``); the first part in snake_case (``List Name``), then pyxform's aliases
+  (``relevance``, ``caption``, ``calculate``, ``title``, ``media::image``,
+  ``bind::calculate``...).
 - types ``text``, ``integer``, ``decimal``, ``date``, ``note``, ``select_one LIST``,
   ``select_multiple LIST``, ``begin_group``/``end_group`` and ``begin_repeat``/``end_repeat``
-  (also written with a space). ``text`` with appearance ``multiline`` becomes ``long_text``.
-  Metadata types that ODK fills in by itself (``start``, ``end``, ``today``, ``deviceid``...)
-  are skipped with a warning; every other type is refused as not supported.
+  (also written with a space, and in pyxform's older spellings: ``select one from LIST``,
+  ``select all that apply from LIST``, ``select1 LIST``, ``q int``, ``begin looped
+  group``...). ``text`` with appearance ``multiline`` becomes ``long_text``. Metadata types
+  that ODK fills in by itself (``start``, ``end``, ``today``, ``deviceid``...) are skipped
+  with a warning; every other type is refused as not supported. A ``disabled`` row is left
+  out, as pyxform leaves it out (warning).
+- A value in a column that ODK acts on and this app cannot carry refuses the import, with
+  its sheet and row: ``calculation``, ``choice_filter``, ``trigger``, ``parameters``, media
+  (``image``, ``big-image``, ``audio``, ``video``, in the choices sheet too), ``read_only``
+  other than no, ``save_to``, a ``repeat_count`` that is not a number of rows (a number
+  becomes ``min_rows`` = ``max_rows``), a default that is a formula, an appearance with
+  ``search()``, ``bind::``/``body::`` attributes in ODK's namespaces, a column that should
+  have no language (``relevant::English``), ``public_key`` in settings and an ``entities``
+  sheet. Columns that only change how a form looks, or that ODK itself ignores, are
+  ignored with a warning (the list is in surveys/README.md).
 - Top-level groups become sections (the group's hint is the section's description);
   consecutive questions outside any group form an automatic section titled like the form.
   A group inside a group is flattened into the enclosing section (its relevance is and-ed
   into its questions' relevance; warning). A repeat becomes our ``repeat`` question; a repeat
   inside a repeat is refused.
-- Texts: ``label``, ``hint``, ``constraint_message`` (and ``form_title`` in settings) with the
-  language given as ``label::Tiếng Việt (vi)`` (the code in parentheses counts) or
-  ``label::vi``; a plain ``label`` column is the default language (settings
+- Texts: ``label``, ``hint``, ``constraint_message`` (and ``form_title`` or ``title`` in
+  settings: the survey's title; without one, the ``form_id``, as XLSForm says) with the
+  language given as ``label::Tiếng Việt (vi)`` (the code in parentheses counts),
+  ``label::vi`` or ``label:English``; a plain ``label`` column is the default language (settings
   ``default_language`` when it is Vietnamese or English, else Vietnamese). Our texts need
   Vietnamese: when a text has only English, the English is used as the Vietnamese (warning).
 - A constraint made of ``. >= A``, ``. <= B`` (numbers) or ``string-length(.) <= N`` (text)
@@ -95,7 +113,7 @@ __all__ = [
     "import_xlsform",
 ]
 
-SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
+SURVEY, CHOICES, SETTINGS, ENTITIES = "survey", "choices", "settings", "entities"
 VI_LANGUAGE = "Tiếng Việt (vi)"
 EN_LANGUAGE = "English (en)"
 DEFAULT_AUDIENCE = Audience.UNIT_REPORT
@@ -105,6 +123,8 @@ TITLE_EN = "form_title_en"
 DEFAULT_MAX_LENGTH = {QType.TEXT: 500, QType.LONG_TEXT: 5000}
 DEFAULT_BASELINE_LABEL = Text("Đầu kỳ", "Baseline")
 DEFAULT_CURRENT_LABEL = Text("Hiện nay", "Current")
+#: The most rows a repeat may have (``max_rows`` in surveys/schema.json).
+MAX_REPEAT_ROWS = 100
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _VALUE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -115,31 +135,95 @@ _LANGUAGE_NAMES = {
 }
 _TRUE = frozenset({"yes", "true", "true()", "1"})
 _FALSE = frozenset({"no", "false", "false()", "0"})
+#: Types read as ours, with pyxform's older spellings of them.
 _SIMPLE_TYPES = {
-    "text": QType.TEXT, "string": QType.TEXT, "integer": QType.INTEGER, "int": QType.INTEGER,
-    "decimal": QType.DECIMAL, "date": QType.DATE, "note": QType.NOTE,
+    "text": QType.TEXT, "string": QType.TEXT, "add text prompt": QType.TEXT,
+    "q string": QType.TEXT,
+    "integer": QType.INTEGER, "int": QType.INTEGER, "add integer prompt": QType.INTEGER,
+    "q int": QType.INTEGER,
+    "decimal": QType.DECIMAL, "add decimal prompt": QType.DECIMAL, "q decimal": QType.DECIMAL,
+    "date": QType.DATE, "add date prompt": QType.DATE, "q date": QType.DATE,
+    "note": QType.NOTE, "add note prompt": QType.NOTE, "q note": QType.NOTE,
+}
+#: The select commands pyxform knows (its ``aliases.select``), and ``select multiple``:
+#: True for a multiple choice. Longer spellings first, so that the regex tries them first.
+_SELECT_COMMANDS = {
+    "add select one prompt using": False, "add select multiple prompt using": True,
+    "select all that apply from": True, "select one from": False,
+    "select all that apply": True, "select_multiple": True, "select multiple": True,
+    "select_one": False, "select one": False, "select1": False,
 }
 _SELECT = re.compile(
-    r"^(select_one|select one|select_multiple|select multiple|select all that apply)"
-    r"(?:\s+(.*))?$",
+    r"^(" + "|".join(re.escape(command) for command in _SELECT_COMMANDS) + r")(?:\s+(.*))?$",
     re.IGNORECASE,
 )
-#: Filled in by ODK itself, never asked: skipped on import (with a warning).
+#: Selects whose choices come from elsewhere than the choices sheet: not supported.
+_SELECT_ELSEWHERE = re.compile(
+    r"^select[ _](?:one|multiple)[ _](?:from[ _]file|external)(?:\s|$)", re.IGNORECASE)
+#: Filled in by ODK itself, never asked: skipped on import (with a warning). ("phone number"
+#: with a space is not one of them: pyxform asks it as a question.)
 _METADATA_TYPES = frozenset({
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
     "username", "email", "audit", "imei", "start-geopoint", "start time", "end time",
-    "device id", "sim id", "subscriber id", "phone number",
+    "device id", "sim id", "subscriber id", "get start time", "get end time", "get today",
+    "get device id", "get sim id", "get subscriber id", "get phone number",
+    "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber", "uri:username",
+    "uri:email",
 })
 _BEGIN_GROUP, _END_GROUP = frozenset({"begin_group", "begin group"}), frozenset(
     {"end_group", "end group"})
-_BEGIN_REPEAT, _END_REPEAT = frozenset({"begin_repeat", "begin repeat"}), frozenset(
-    {"end_repeat", "end repeat"})
-_COLUMN_ALIASES = {"list name": "list_name", "relevance": "relevant",
-                   "constraint message": "constraint_message"}
+#: pyxform also reads a "looped group" (``lgroup``) as a repeat.
+_BEGIN_REPEAT = frozenset({"begin_repeat", "begin repeat", "begin_lgroup", "begin lgroup",
+                           "begin_looped group", "begin looped group"})
+_END_REPEAT = frozenset({"end_repeat", "end repeat", "end_lgroup", "end lgroup",
+                         "end_looped group", "end looped group"})
+
+# Columns. Headers are read as pyxform reads them: split on "::", or on ":" when no header
+# of the sheet has "::" (``label:English``); the first part in snake_case (``List Name`` is
+# ``list_name``), then pyxform's aliases; ``media::image``, ``bind::calculate``,
+# ``control::appearance``... are the columns they stand for.
+_ALIASES = {
+    "survey": {
+        "relevance": "relevant", "caption": "label", "constraining_message":
+        "constraint_message", "calculate": "calculation", "count": "repeat_count",
+        "jr:count": "repeat_count", "readonly": "read_only", "requiredmsg": "required_message",
+        "noapperrorstring": "no_app_error_string", "command": "type", "tag": "name",
+        "value": "name", "body": "control",
+    },
+    "choices": {"caption": "label", "value": "name"},
+    "settings": {"title": "form_title", "set_form_title": "form_title",
+                 "set_form_id": "form_id", "id_string": "form_id"},
+}
+_GROUPED = {
+    ("media", "image"): "image", ("media", "big-image"): "big-image",
+    ("media", "audio"): "audio", ("media", "video"): "video",
+    ("bind", "relevant"): "relevant", ("bind", "required"): "required",
+    ("bind", "constraint"): "constraint", ("bind", "jr:constraintmsg"): "constraint_message",
+    ("bind", "calculate"): "calculation", ("bind", "readonly"): "read_only",
+    ("bind", "jr:requiredmsg"): "required_message",
+    ("bind", "jr:noapperrorstring"): "no_app_error_string",
+    ("bind", "entities:saveto"): "save_to",
+    ("control", "appearance"): "appearance", ("control", "jr:count"): "repeat_count",
+    ("control", "autoplay"): "autoplay", ("control", "rows"): "rows",
+}
+_GROUP_PREFIXES = frozenset({"media", "bind", "control", "instance"})
+#: Attribute namespaces that ODK engines act on; other namespaces (``esri:``...) they ignore.
+_ODK_NAMESPACES = frozenset({"", "jr", "odk", "orx", "xf", "h", "entities"})
 _SURVEY_COLUMNS = frozenset({"type", "name", "label", "hint", "required", "relevant",
-                             "constraint", "constraint_message", "default", "appearance", "area"})
+                             "constraint", "constraint_message", "default", "appearance", "area",
+                             "repeat_count", "read_only", "disabled"})
+_MEDIA_COLUMNS = frozenset({"image", "big-image", "audio", "video"})
+#: Survey columns that ODK acts on and this app cannot carry: a value refuses the import.
+#: (Others that are read here refuse some values too: ``read_only``, ``repeat_count``,
+#: ``default`` and ``appearance``; see ``_Importer.check_columns``.)
+_SURVEY_REFUSED = frozenset({"calculation", "choice_filter", "trigger", "parameters",
+                             "save_to", *_MEDIA_COLUMNS})
 _CHOICES_COLUMNS = frozenset({"list_name", "name", "label"})
+_SETTINGS_COLUMNS = frozenset({"form_title", "form_id", "version", "default_language",
+                               "audience", TITLE_EN})
 _TRANSLATED = frozenset({"label", "hint", "constraint_message", "form_title"})
+#: Other columns that may carry a language (``image::English (en)``).
+_TRANSLATABLE = _TRANSLATED | _MEDIA_COLUMNS | {"guidance_hint", "required_message"}
 _GROUP_APPEARANCES = frozenset({"field-list", "table-list"})
 
 
@@ -376,7 +460,7 @@ class _Reader:
             sheets = {}
             for worksheet in book.worksheets:
                 name = worksheet.title.strip().lower()
-                if name in (SURVEY, CHOICES, SETTINGS) and name not in sheets:
+                if name in (SURVEY, CHOICES, SETTINGS, ENTITIES) and name not in sheets:
                     # Some tools write a wrong sheet size; read what is really there.
                     worksheet.reset_dimensions()
                     sheets[name] = self._sheet(name, worksheet.iter_rows(values_only=True))
@@ -385,12 +469,13 @@ class _Reader:
             book.close()
 
     def _sheet(self, name: str, rows: Iterator[tuple[Any, ...]]) -> _Sheet:
-        header = next(rows, ())
+        header = [_cell_text(cell) for cell in next(rows, ())]
+        # As pyxform: single colons split a header only when no header of the sheet has "::".
+        double_colon = any("::" in text for text in header)
         columns: list[tuple[str, str | None] | None] = []
         headers: dict[tuple[str, str | None], str] = {}
-        for cell in header:
-            text = _cell_text(cell)
-            column = self._column(name, text) if text else None
+        for text in header:
+            column = self._column(name, text, double_colon) if text else None
             if column is not None and column in headers:
                 self.warnings.append(XLSFormProblem(name, 1, _(
                     "The column “%(column)s” appears twice; the second one is ignored.",
@@ -410,19 +495,83 @@ class _Reader:
                 sheet_rows.append(_Row(number, cells))
         return _Sheet(name, sheet_rows, set(headers), headers)
 
-    def _column(self, sheet: str, header: str) -> tuple[str, str | None] | None:
-        base, _sep, language = header.partition("::")
-        base = " ".join(base.split()).lower()
-        base = _COLUMN_ALIASES.get(base, base)
-        if not language.strip():
+    def _column(self, sheet: str, header: str, double_colon: bool
+                ) -> tuple[str, str | None] | None:
+        """(column, language) of a header, read as pyxform reads it (see ``_ALIASES``).
+
+        A column that pyxform would not know keeps its header as its name.
+        """
+        tokens = _header_tokens(header, double_colon)
+        aliases = _ALIASES.get(sheet, {})
+        base = _snake_case(tokens[0])
+        base, rest = aliases.get(base, base), tokens[1:]
+        if base in _GROUP_PREFIXES and rest:
+            inner, rest = rest[0], rest[1:]
+            base = _GROUPED.get((base, inner.lower()), f"{base}::{inner}")
+        if not rest:
             return base, None
+        if len(rest) > 1:
+            return header, None
+        language = rest[0]
+        if base not in _TRANSLATABLE:
+            return base, language  # the importer refuses it where the column matters
         code = language_code(language)
         if base in _TRANSLATED and code is None:
             self.warnings.append(XLSFormProblem(sheet, 1, _(
                 "The column “%(column)s” is ignored: only Vietnamese (vi) and English (en) "
                 "are supported.", column=header)))
             return None
-        return base, code or language.strip()
+        return base, code or language
+
+
+def _header_tokens(header: str, double_colon: bool) -> list[str]:
+    """A header's parts, split as pyxform splits them: on "::", or on ":" when no header of
+    the sheet has "::" (``label:English``); ``jr:count`` stays one part even then."""
+    if double_colon or "::" in header:
+        return [token.strip() for token in header.split("::")]
+    tokens = [token.strip() for token in header.split(":")]
+    if "jr" in tokens[:-1]:
+        index = tokens.index("jr")
+        tokens[index : index + 2] = [f"jr:{tokens[index + 1]}"]
+    return tokens
+
+
+def _snake_case(text: str) -> str:
+    """``List Name`` -> ``list_name``, as pyxform normalises column names."""
+    return "_".join(text.split()).lower()
+
+
+def _odk_attribute(column: str) -> bool:
+    """``bind::jr:preload``, ``control::intent``...: an XForm attribute column that ODK
+    engines act on (no namespace, or one of ODK's); ``bind::esri:fieldType`` is not one."""
+    prefix, sep, attribute = column.partition("::")
+    if not sep or prefix not in ("bind", "control"):
+        return False
+    namespace = attribute.partition(":")[0] if ":" in attribute else ""
+    return namespace.lower() in _ODK_NAMESPACES
+
+
+def _media_problem(column: str, value: str) -> str:
+    return _(
+        "“%(column)s”: pictures, sound and video (“%(value)s”) cannot be shown here, so they "
+        "would be lost. Write what they say into the label instead.", column=column, value=value)
+
+
+#: What makes pyxform take a default as a formula (its ``default_is_dynamic``): a ${name},
+#: a function call, or an operator (a minus that is not inside a name or a number).
+_FORMULA = re.compile(
+    r"\$\{[^\W\d][\w.\-]*\}"
+    r"|[^\W\d][\w.\-]*(?::[^\W\d][\w.\-]*)?\("
+    r"|[*+|]| div | mod "
+    r"|(?<![\w.\-])-(?![\d.])"
+)
+
+
+def _is_formula(text: str, qtype: QType | None) -> bool:
+    """Whether ODK computes this default cell rather than taking it as it is."""
+    if qtype is QType.DATE:
+        text = text.replace("-", "")  # 2017-09-15 is a date, not a subtraction
+    return _FORMULA.search(text) is not None
 
 
 # --------------------------------------------------------------------------
@@ -447,6 +596,8 @@ class _Item:
     default: str = ""
     list_name: str | None = None
     area: str | None = None
+    #: A repeat's fixed number of rows (repeat_count).
+    rows: int | None = None
     children: list[_Item] = field(default_factory=list)
     parent: _Item | None = None
 
@@ -508,6 +659,8 @@ class _Importer:
     def read_settings(self) -> tuple[Any, str]:
         sheet = self.sheets.get(SETTINGS)
         row = sheet.rows[0] if sheet and sheet.rows else None
+        if sheet is not None:
+            self.check_settings(sheet, row)
         language = row.get("default_language") if row else ""
         if language:
             code = language_code(language)
@@ -517,15 +670,22 @@ class _Importer:
                     "columns without a language are read as Vietnamese.", language=language))
             else:
                 self.default_language = code
+        # form_title, also written title or set_form_title (pyxform's aliases).
         title = self.text(sheet, row, "form_title") if sheet and row else None
         english = row.get(TITLE_EN) if row else ""
         if isinstance(title, str) and english and english != title:
             title = {"vi": title, "en": english}
-        if title is None:
+        form_id = row.get("form_id") if row else ""
+        if title is None and form_id:
+            # As XLSForm says: without a form_title, the title is the form_id.
+            title = form_id
+            self.warn(SETTINGS, row.number, _(
+                "There is no form_title; the form_id “%(form_id)s” is used as the title.",
+                form_id=form_id))
+        elif title is None:
             title = self.key
             self.warn(SETTINGS, row.number if row else None, _(
                 "There is no form_title; the survey key is used as its title."))
-        form_id = row.get("form_id") if row else ""
         if form_id and form_id != self.key:
             self.warn(SETTINGS, row.number, _(
                 "form_id “%(form_id)s” differs from the survey key “%(key)s”; the key is used.",
@@ -541,6 +701,21 @@ class _Importer:
                 "The audience “%(audience)s” is unknown; use one of: %(choices)s.",
                 audience=audience, choices=", ".join(a.value for a in Audience)))
         return title, audience
+
+    def check_settings(self, sheet: _Sheet, row: _Row | None) -> None:
+        """Refuse an encrypted form; warn about the settings that are not used here."""
+        self.refuse_languages(sheet, _SETTINGS_COLUMNS)
+        if row is None:
+            return
+        for (column, language), value in row.cells.items():
+            if column == "public_key":
+                self.error(SETTINGS, row.number, _(
+                    "Encrypted forms (public_key) are not supported here: the answers would "
+                    "be stored without encryption."))
+            elif column not in _SETTINGS_COLUMNS:
+                self.warn(SETTINGS, row.number, _(
+                    "The setting “%(column)s” (“%(value)s”) is not used here; it is ignored.",
+                    column=sheet.headers[(column, language)], value=value))
 
     # ---- names
 
@@ -571,8 +746,13 @@ class _Importer:
         sheet = self.sheets.get(CHOICES)
         if sheet is None:
             return
-        self.warn_unknown_columns(sheet, _CHOICES_COLUMNS)
+        self.refuse_languages(sheet, _CHOICES_COLUMNS)
+        self.warn_unknown_columns(sheet, _CHOICES_COLUMNS | _MEDIA_COLUMNS)
         for row in sheet.rows:
+            for (column, language), media in row.cells.items():
+                if column in _MEDIA_COLUMNS:
+                    self.error(CHOICES, row.number, _media_problem(
+                        sheet.headers[(column, language)], media))
             list_name, value = row.get("list_name"), row.get("name")
             label = self.text(sheet, row, "label")
             if not list_name:
@@ -601,14 +781,67 @@ class _Importer:
             self.error(CHOICES, number, _("The choice has no label."))
 
     def warn_unknown_columns(self, sheet: _Sheet, known: frozenset[str]) -> None:
+        """Warn once per column that is ignored: one that ODK tools ignore too, or that only
+        changes how a form looks (see surveys/README.md)."""
         for column, header in sheet.headers.items():
-            if column[0] in known:
+            if column[0] in known or _odk_attribute(column[0]):
                 continue
             first = next((row.number for row in sheet.rows if row.cells.get(column)), None)
             if first is not None:
                 self.warn(sheet.name, first, _(
                     "The column “%(column)s” is not supported; its values are ignored.",
                     column=header))
+
+    def refuse_languages(self, sheet: _Sheet, known: frozenset[str]) -> None:
+        """A column read or refused here has no language (``relevant::English``): its values
+        would be lost, so the first one is refused."""
+        for (column, language), header in sheet.headers.items():
+            if language is None or column in _TRANSLATABLE or column not in known:
+                continue
+            first = next((row.number for row in sheet.rows
+                          if row.cells.get((column, language))), None)
+            if first is not None:
+                self.error(sheet.name, first, _(
+                    "The column “%(column)s” cannot have a language; write it as “%(base)s”.",
+                    column=header, base=column))
+
+    def check_columns(self, sheet: _Sheet, row: _Row) -> None:
+        """Refuse the values of this row that ODK acts on and this app cannot carry."""
+        for (column, language), value in row.cells.items():
+            if language is not None and column not in _TRANSLATABLE:
+                continue  # refused by refuse_languages
+            header = sheet.headers[(column, language)]
+            if column == "calculation":
+                message = _(
+                    "“%(column)s”: calculations are not supported here, so “%(value)s” would "
+                    "be lost. Remove it from the workbook if the survey can do without it.",
+                    column=header, value=value)
+            elif column == "choice_filter":
+                message = _(
+                    "“%(column)s”: filtered choice lists (cascading selects) are not supported "
+                    "here; every choice would be shown, not only those where “%(value)s”.",
+                    column=header, value=value)
+            elif column == "trigger":
+                message = _(
+                    "“%(column)s”: recalculating a value when another question changes is not "
+                    "supported here, so “%(value)s” would be lost.", column=header, value=value)
+            elif column == "parameters":
+                message = _(
+                    "“%(column)s”: the parameters “%(value)s” are not supported here; the "
+                    "question would behave differently.", column=header, value=value)
+            elif column in _MEDIA_COLUMNS:
+                message = _media_problem(header, value)
+            elif column == "read_only" and value.lower() not in _FALSE:
+                message = _(
+                    "“%(column)s”: read-only questions are not supported here; people could "
+                    "change this answer.", column=header)
+            elif column == "save_to" or _odk_attribute(column):
+                message = _(
+                    "The column “%(column)s” (“%(value)s”) changes how ODK handles this row; "
+                    "it is not supported here, so it would be lost.", column=header, value=value)
+            else:
+                continue
+            self.error(SURVEY, row.number, message)
 
     # ---- survey sheet: structure
 
@@ -617,11 +850,17 @@ class _Importer:
         if sheet is None:
             self.error(SURVEY, None, _("The workbook has no “survey” sheet."))
             return
-        self.warn_unknown_columns(sheet, _SURVEY_COLUMNS)
+        self.refuse_languages(sheet, _SURVEY_COLUMNS | _SURVEY_REFUSED)
+        self.warn_unknown_columns(sheet, _SURVEY_COLUMNS | _SURVEY_REFUSED)
         stack = [self.root]
         for row in sheet.rows:
             raw = " ".join(row.get("type").split())
             low = raw.lower()
+            if row.get("disabled").lower() in _TRUE - {"1"}:
+                # pyxform leaves a disabled row (yes, true, true()) out of the form.
+                self.warn(SURVEY, row.number, _(
+                    "This row is disabled; it is left out, as ODK leaves it out."))
+                continue
             if not raw:
                 if row.get("name") or self.text(sheet, row, "label"):
                     self.error(SURVEY, row.number, _("The row has no type."))
@@ -629,6 +868,7 @@ class _Importer:
             if low in _BEGIN_GROUP or low in _BEGIN_REPEAT:
                 kind = "group" if low in _BEGIN_GROUP else "repeat"
                 item = self.container(sheet, row, kind, stack)
+                self.check_columns(sheet, row)
                 stack[-1].children.append(item)
                 item.parent = stack[-1]
                 stack.append(item)
@@ -641,6 +881,7 @@ class _Importer:
             else:
                 item = self.question(sheet, row, raw)
                 if item is not None:
+                    self.check_columns(sheet, row)
                     item.parent = stack[-1]
                     stack[-1].children.append(item)
                 else:
@@ -712,6 +953,16 @@ class _Importer:
         if appearance and not (kind == "group" and appearance in _GROUP_APPEARANCES):
             self.warn(SURVEY, row.number, _(
                 "The appearance “%(appearance)s” is ignored.", appearance=appearance))
+        count = row.get("repeat_count")
+        if count and kind != "repeat":
+            self.warn(SURVEY, row.number, _(
+                "repeat_count is read only on a repeat; ignored here."))
+        elif count and re.fullmatch(r"[0-9]+", count) and 1 <= int(count) <= MAX_REPEAT_ROWS:
+            item.rows = int(count)  # exactly that many rows, as ODK shows them
+        elif count:
+            self.error(SURVEY, row.number, _(
+                "repeat_count must be a whole number of rows from 1 to %(max)d; “%(value)s” "
+                "is not supported here.", max=MAX_REPEAT_ROWS, value=count))
         area = row.get("area")
         if area:
             if len(stack) > 1 or kind != "group":
@@ -732,6 +983,10 @@ class _Importer:
         item = _Item("question", row.number, row.get("name"), qtype=qtype, list_name=list_name)
         self.common(sheet, row, item)
         self.register(item)
+        if "search(" in row.get("appearance").replace(" ", ""):
+            self.error(SURVEY, row.number, _(
+                "The appearance “%(appearance)s” takes the choices from a file; that is not "
+                "supported here.", appearance=row.get("appearance")))
         appearance = row.get("appearance").split()
         if qtype is QType.TEXT and "multiline" in appearance:
             item.qtype = QType.LONG_TEXT
@@ -750,6 +1005,12 @@ class _Importer:
                 self.warn(SURVEY, row.number, _(
                     "required, constraint and default are ignored on a note."))
             item.required, item.constraint, item.default = False, None, ""
+        if item.default and _is_formula(item.default, item.qtype):
+            # ODK computes such a default when the form opens (pyxform's dynamic default).
+            self.error(SURVEY, row.number, _(
+                "The default “%(value)s” is a formula; only fixed default values are "
+                "supported here.", value=item.default))
+            item.default = ""
         if item.constraint_message is not None and not item.constraint:
             self.warn(SURVEY, row.number, _(
                 "constraint_message is ignored: there is no constraint."))
@@ -760,9 +1021,9 @@ class _Importer:
         simple = _SIMPLE_TYPES.get(raw.lower())
         if simple is not None:
             return simple, None
-        match = _SELECT.match(raw)
+        match = None if _SELECT_ELSEWHERE.match(raw) else _SELECT.match(raw)
         if match:
-            multiple = " ".join(match.group(1).lower().replace("_", " ").split()) != "select one"
+            multiple = _SELECT_COMMANDS[match.group(1).lower()]
             rest = (match.group(2) or "").split()
             if not rest:
                 self.error(SURVEY, number, _(
@@ -778,6 +1039,13 @@ class _Importer:
             return qtype, rest[0]
         self.error(SURVEY, number, _("The type “%(type)s” is not supported.", type=raw))
         return None, None
+
+    def check_entities(self) -> None:
+        sheet = self.sheets.get(ENTITIES)
+        if sheet is not None and sheet.rows:
+            self.error(ENTITIES, sheet.rows[0].number, _(
+                "Entities (the entities sheet) are not supported here; the form would no "
+                "longer create or update them."))
 
     # ---- survey sheet: references
 
@@ -936,6 +1204,8 @@ class _Importer:
                     mapping["hint"] = item.hint
                 if combined:
                     mapping["relevant"] = combined
+                if item.rows is not None:
+                    mapping["min_rows"] = mapping["max_rows"] = item.rows
                 mapping["questions"] = self.questions(item.children, None)
                 if not mapping["questions"]:
                     self.error(SURVEY, item.row, _("The repeat has no questions."))
@@ -1009,6 +1279,7 @@ class _Importer:
         title, audience = self.read_settings()
         self.read_choices()
         self.read_survey()
+        self.check_entities()
         self.check_expressions()
         mapping = self.build(title, audience)
         if self.problems:

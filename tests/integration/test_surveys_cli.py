@@ -144,3 +144,26 @@ def test_import_xlsform_with_errors_writes_nothing(app, surveys_dir, tmp_path):
     assert not (surveys_dir / "bad_one.yaml").exists()
     for row in (2, 4, 5):
         assert f"{row}" in result.output
+
+
+def test_import_xlsform_refuses_a_calculation_and_a_choice_filter(app, surveys_dir, tmp_path):
+    """What the app cannot carry (here a calculation and cascading selects) is refused with
+    its sheet and row, in Vietnamese; the command fails and writes nothing."""
+    source = tmp_path / "cascading.xlsx"
+    source.write_bytes(xlsform(
+        [("type", "name", "label", "calculation", "choice_filter"),
+         ("select_one tinh", "tinh", "Tỉnh", "", ""),
+         ("select_one huyen", "huyen", "Huyện", "", "tinh = ${tinh}"),       # row 3
+         ("integer", "so_nguoi", "Số người", "", ""),
+         ("integer", "gap_doi", "Gấp đôi", "${so_nguoi} * 2", "")],          # row 5
+        [("list_name", "name", "label", "tinh"),
+         ("tinh", "kt", "Kon Tum", ""),
+         ("huyen", "dh", "Đắk Hà", "kt"), ("huyen", "sk", "Sa Thầy", "kt")],
+        [("form_title", "audience"), ("Phiếu có lọc", "inspection")]))
+    result = run(app, "surveys", "import-xlsform", str(source), "--key", "cascading")
+    assert result.exit_code != 0
+    assert sorted(surveys_dir.iterdir()) == [source], "nothing written"
+    assert "trang survey, dòng 3: Cột “choice_filter”: không hỗ trợ lọc danh sách lựa chọn" \
+        in result.output, result.output
+    assert "trang survey, dòng 5: Cột “calculation”: không hỗ trợ phép tính" in result.output
+    assert "có 2 lỗi, chưa ghi gì" in result.output, result.output

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2xform import convert
 
 from survey_app.surveys.loader import load_definition, load_file
@@ -25,6 +26,7 @@ from survey_app.surveys.xlsform import (
     XLSFormProblem,
     export_xlsform,
     import_xlsform,
+    language_code,
     rewrite_references,
 )
 
@@ -291,11 +293,15 @@ def test_nested_group_is_flattened_with_its_relevance():
 
 
 def test_metadata_and_unknown_columns_are_skipped_with_warnings():
-    survey = [["type", "name", "label", "media::image"],
-              ["start", "start", None, None],
-              ["text", "q1", "Tên", "anh.png"]]
+    # A column ODK tools ignore too (a note to the form's authors) is ignored with a warning;
+    # an empty media column is nothing at all. (A media column with a file is refused: see
+    # REFUSED below.)
+    survey = [["type", "name", "label", "ghi_chu", "media::image"],
+              ["start", "start", None, None, None],
+              ["text", "q1", "Tên", "hỏi lại sau", None]]
     result = import_xlsform(workbook(survey=survey, settings=SETTINGS), "thu")
     assert where(result.warnings) == [("settings", None), ("survey", 2), ("survey", 3)]
+    assert "ghi_chu" in result.warnings[2].message
     assert [q["key"] for q in result.mapping["sections"][0]["questions"]] == ["q1"]
 
 
@@ -421,6 +427,367 @@ def test_unknown_audience_is_refused():
     settings = [["form_title", "audience"], ["Phiếu", "everyone"]]
     data = workbook(survey=[["type", "name", "label"], ["text", "q", "Q"]], settings=settings)
     assert where(problems_of(data)) == [("settings", 2)]
+
+
+# --------------------------------------------------------------------------
+# Import: what the app cannot carry whole is refused, with its sheet and row
+# --------------------------------------------------------------------------
+
+
+def form_with_column(column: str, value: str, row_type: str = "integer") -> bytes:
+    """The small form with one more column; ``value`` is in it on row 4 (question q2)."""
+    survey = [["type", "name", "label", column],
+              ["begin_group", "s1", "Phần 1", None],           # row 2
+              ["select_one yn", "q1", "Câu 1", None],          # row 3
+              [row_type, "q2", "Câu 2", value],                # row 4
+              ["end_group", None, None, None]]
+    return workbook(survey=survey, choices=CHOICES, settings=SETTINGS)
+
+
+REFUSED_COLUMNS = {
+    # column, value, type of the row -> fragment of the message
+    "calculation": ("calculation", "${q1} * 2", "integer", "calculations"),
+    "calculate (pyxform alias)": ("calculate", "1 + 1", "integer", "calculations"),
+    "bind::calculate": ("bind::calculate", "1 + 1", "integer", "calculations"),
+    "bind:calculate (single colon)": ("bind:calculate", "1 + 1", "integer", "calculations"),
+    "choice_filter": ("choice_filter", "name = ${q1}", "select_one yn", "cascading"),
+    "trigger": ("trigger", "${q1}", "integer", "recalculating"),
+    "parameters": ("parameters", "randomize=true", "select_one yn", "randomize=true"),
+    "image": ("image", "bien_bao.png", "integer", "bien_bao.png"),
+    "media::image": ("media::image", "bien_bao.png", "integer", "bien_bao.png"),
+    "image in a language": ("image::English (en)", "sign.png", "integer", "sign.png"),
+    "big-image": ("big-image", "to.png", "integer", "to.png"),
+    "audio": ("audio", "cau_hoi.mp3", "integer", "cau_hoi.mp3"),
+    "video": ("video", "huong_dan.mp4", "integer", "huong_dan.mp4"),
+    "read_only": ("read_only", "yes", "integer", "read-only"),
+    "readonly as a formula": ("readonly", "${q1} = 'yes'", "integer", "read-only"),
+    "save_to (entities)": ("save_to", "ten", "integer", "save_to"),
+    "bind::jr:preload": ("bind::jr:preload", "uid", "text", "ODK"),
+    "body::intent": ("body::intent", "org.example.app", "text", "ODK"),
+    "relevant with a language": ("relevant::English (en)", "${q1} = 'yes'", "integer",
+                                 "cannot have a language"),
+    "default formula": ("default", "concat('a', ${q1})", "text", "formula"),
+    "default today()": ("default", "today()", "date", "formula"),
+    "default sum": ("default", "${q1} + 1", "integer", "formula"),
+    "appearance search()": ("appearance", "search('xa')", "select_one yn", "file"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_COLUMNS))
+def test_a_column_the_app_would_drop_is_refused_with_sheet_and_row(case):
+    column, value, row_type, fragment = REFUSED_COLUMNS[case]
+    problems = problems_of(form_with_column(column, value, row_type))
+    assert where(problems) == [("survey", 4)], [str(p) for p in problems]
+    assert fragment in problems[0].message, str(problems[0])
+    if column not in ("default", "appearance"):
+        assert column in problems[0].message, "the message names the column as written"
+
+
+@pytest.mark.parametrize("row_type", ["begin_group", "begin_repeat"])
+def test_a_calculation_on_a_group_row_is_refused_too(row_type):
+    survey = [["type", "name", "label", "calculation"],
+              [row_type, "g", "Nhóm", "1"],               # row 2
+              ["text", "q", "Câu", None],
+              [row_type.replace("begin", "end"), None, None, None]]
+    problems = problems_of(workbook(survey=survey, settings=SETTINGS))
+    assert where(problems) == [("survey", 2)]
+
+
+def test_cascading_selects_are_refused_on_the_filtered_row():
+    """A real cascading select: the choices sheet's extra column is fine by itself, the
+    choice_filter that uses it is refused."""
+    survey = [["type", "name", "label", "choice_filter"],
+              ["select_one tinh", "tinh", "Tỉnh", None],                 # row 2
+              ["select_one huyen", "huyen", "Huyện", "tinh = ${tinh}"],  # row 3
+              ["text", "ghi_chu", "Ghi chú", None]]
+    choices = [["list_name", "name", "label", "tinh"],
+               ["tinh", "kt", "Kon Tum", None],
+               ["huyen", "dh", "Đắk Hà", "kt"],
+               ["huyen", "sk", "Sa Thầy", "kt"]]
+    problems = problems_of(workbook(survey=survey, choices=choices, settings=SETTINGS))
+    assert where(problems) == [("survey", 3)]
+    assert "choice_filter" in problems[0].message and "tinh = ${tinh}" in problems[0].message
+
+
+def test_every_refusal_is_collected_and_nothing_is_returned():
+    survey = [["type", "name", "label", "calculation", "choice_filter", "image"],
+              ["integer", "a", "A", "2 * 3", None, None],             # row 2
+              ["select_one yn", "b", "B", None, "name != ''", None],  # row 3
+              ["note", "c", "C", None, None, "anh.jpg"],              # row 4
+              ["text", "d", "D", None, None, None]]
+    problems = problems_of(workbook(survey=survey, choices=CHOICES, settings=SETTINGS))
+    assert where(problems) == [("survey", 2), ("survey", 3), ("survey", 4)]
+
+
+def test_media_in_the_choices_sheet_is_refused_with_its_row():
+    choices = [["list_name", "name", "label", "image"],
+               ["yn", "yes", "Có", None],
+               ["yn", "no", "Không", "khong.png"]]             # row 3
+    problems = problems_of(small_form(choices=choices))
+    assert where(problems) == [("choices", 3)]
+    assert "khong.png" in problems[0].message
+
+
+def test_encrypted_form_and_entities_are_refused():
+    settings = [["form_title", "public_key"], ["Phiếu", "MIIBIjANBgkqh"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Q"]], settings=settings)
+    problems = problems_of(data)
+    assert where(problems) == [("settings", 2)] and "public_key" in problems[0].message
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Q"]], settings=SETTINGS,
+                    entities=[["list_name", "label"], ["nguoi", "${q}"]])
+    problems = problems_of(data)
+    assert where(problems) == [("entities", 2)]
+
+
+@pytest.mark.parametrize("row_type", [
+    "calculate", "select_one_from_file xa.csv", "select one from file xa.csv",
+    "select_one_external xa", "select one external xa", "rank yn", "range",
+    "phone number", "begin loop over yn", "hidden", "acknowledge", "background-audio",
+])
+def test_types_the_app_cannot_carry_are_refused(row_type):
+    problems = problems_of(small_form([[row_type, "q3", "Câu 3"]]))
+    assert ("survey", 5) in where(problems), [str(p) for p in problems]
+
+
+def test_repeat_count_a_number_fixes_the_rows_a_formula_is_refused():
+    def repeat(count: Any) -> bytes:
+        survey = [["type", "name", "label", "repeat_count"],
+                  ["integer", "n", "Số người", None],
+                  ["begin_repeat", "nguoi", "Người", count],    # row 3
+                  ["text", "ten", "Tên", None],
+                  ["end_repeat", None, None, None]]
+        return workbook(survey=survey, settings=SETTINGS)
+
+    result = import_xlsform(repeat(3), "thu")
+    definition = load(result, "thu")
+    rows = definition.question("nguoi")
+    assert (rows.min_rows, rows.max_rows) == (3, 3)
+    assert load(import_xlsform(repeat(100), "thu"), "thu").question("nguoi").max_rows == 100
+    for count in ("${n}", 0, 101, "2.5"):
+        problems = problems_of(repeat(count))
+        assert where(problems) == [("survey", 3)], count
+        assert "repeat_count" in problems[0].message
+
+
+def test_cosmetic_and_foreign_columns_are_ignored_with_a_warning():
+    """Columns that change only how ODK shows a form, or that ODK itself ignores, do not
+    refuse the import; each is named once, at its first row."""
+    columns = ["guidance_hint", "required_message", "body::esri:style", "bind::esri:fieldType",
+               "instance::hxl", "autoplay", "control::rows", "sms_field", "$kuid"]
+    survey = [["type", "name", "label", "read_only", *columns],
+              ["text", "q1", "Tên", "no", *(f"x{i}" for i in range(len(columns)))],  # row 2
+              ["text", "q2", "Tuổi", None, *([None] * len(columns))]]
+    result = import_xlsform(workbook(survey=survey, settings=SETTINGS), "thu")
+    warned = [w for w in result.warnings if w.sheet == "survey"]
+    assert [w.row for w in warned] == [2] * len(columns)
+    assert sorted(column for column in columns if any(column in w.message for w in warned)) \
+        == sorted(columns)
+    assert [q["key"] for q in result.mapping["sections"][0]["questions"]] == ["q1", "q2"]
+
+
+def test_settings_the_app_does_not_use_are_warned_about():
+    settings = [["form_title", "version", "instance_name", "style", "submission_url"],
+                ["Phiếu", "2017091501", "concat(${q}, '')", "pages", "https://example.org/x"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Q"]], settings=settings)
+    result = import_xlsform(data, "thu")
+    messages = " ".join(w.message for w in result.warnings if w.sheet == "settings")
+    for setting in ("instance_name", "style", "submission_url"):
+        assert setting in messages
+    assert "version" not in messages, "the version is the app's own business"
+
+
+def test_a_disabled_row_is_left_out_as_pyxform_leaves_it_out():
+    survey = [["type", "name", "label", "disabled"],
+              ["text", "q1", "Tên", None],
+              ["text", "q2", "Tuổi", "yes"],      # row 3
+              ["text", "q3", "Nghề", "no"]]
+    data = workbook(survey=survey, settings=SETTINGS)
+    result = import_xlsform(data, "thu")
+    assert [q["key"] for q in result.mapping["sections"][0]["questions"]] == ["q1", "q3"]
+    assert ("survey", 3) in where(result.warnings)
+    assert [q["name"] for q in pyxform_questions(data)] == ["q1", "q3"]
+
+
+@pytest.mark.parametrize("text, qtype", [
+    ("today()", "date"), ("2017-09-15", "date"), ("${a}", "text"), ("concat('a', 'b')", "text"),
+    ("N/A - không có", "text"), ("a-b", "text"), ("-5", "integer"), ("5-3", "text"),
+    ("1 + 1", "integer"), ("2 * 3", "integer"), ("10 div 2", "integer"), ("7 mod 2", "integer"),
+    ("Nguyễn Văn A (chủ tịch)", "text"), ("+84", "text"), ("x[1]", "text"), ("a | b", "text"),
+    ("Hà Nội", "text"), ("12.5", "decimal"), ("yes", "text"), ("today() - 1", "date"),
+    ("${a b}", "text"), ("abc(", "text"), ("(1)", "integer"), ("ngày 2/9", "text"),
+])
+def test_a_default_is_a_formula_exactly_when_pyxform_says_so(text, qtype):
+    from pyxform.utils import default_is_dynamic
+
+    from survey_app.surveys.model import QType
+    from survey_app.surveys.xlsform import _is_formula
+
+    assert _is_formula(text, QType(qtype)) == default_is_dynamic(text, qtype)
+
+
+# --------------------------------------------------------------------------
+# Import: headers and types read as pyxform reads them
+# --------------------------------------------------------------------------
+
+PYXFORM_TYPES = {"select one": "single_choice", "select all that apply": "multiple_choice",
+                 "repeat": "repeat"}
+PYXFORM_BIND_TYPES = {"int": "integer", "decimal": "decimal", "date": "date", "string": "text"}
+
+
+def pyxform_type(name: str) -> str:
+    """Our type for a pyxform question type, from pyxform's own table of types."""
+    if name in PYXFORM_TYPES:
+        return PYXFORM_TYPES[name]
+    spec = QUESTION_TYPE_DICT[name]
+    if spec["bind"].get("readonly") == "true()":
+        return "note"
+    return PYXFORM_BIND_TYPES[spec["bind"]["type"]]
+
+
+def pyxform_questions(data: bytes) -> list[dict[str, Any]]:
+    """pyxform's own reading of a workbook: its questions in order, groups flattened."""
+    result = convert(xlsform=data, warnings=[], file_type=".xlsx")
+    found: list[dict[str, Any]] = []
+
+    def walk(children: list[dict[str, Any]]) -> None:
+        for child in children:
+            if child["type"] == "group":
+                if child["name"] != "meta":
+                    walk(child["children"])
+            else:
+                found.append(child)
+
+    walk(result._pyxform["children"])
+    return found
+
+
+def pyxform_text(value: Any) -> dict[str, str]:
+    """pyxform's {"English": "..."} or plain text as {"en": "..."} / {"vi": "..."}."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"vi": value}
+    return {("vi" if language == "default" else language_code(language)): text
+            for language, text in value.items()}
+
+
+def our_text(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    return {"vi": value} if isinstance(value, str) else dict(value)
+
+
+def our_questions(result: ImportResult) -> list[dict[str, Any]]:
+    return [q for section in result.mapping["sections"] for q in section["questions"]]
+
+
+def assert_read_like_pyxform(data: bytes, result: ImportResult) -> None:
+    theirs, ours = pyxform_questions(data), our_questions(result)
+    assert [q["name"] for q in theirs] == [q["key"] for q in ours]
+    for their, our in zip(theirs, ours, strict=True):
+        bind = their.get("bind", {})
+        assert pyxform_type(their["type"]) == our["type"], our["key"]
+        assert their.get("list_name") == (our.get("choices") if their.get("list_name")
+                                           else None)
+        assert pyxform_text(their.get("label")) == our_text(our.get("label")), our["key"]
+        assert pyxform_text(their.get("hint")) == our_text(our.get("hint")), our["key"]
+        assert bind.get("relevant") == our.get("relevant")
+        assert bind.get("constraint") == our.get("constraint")
+        assert pyxform_text(bind.get("jr:constraintMsg")) == our_text(
+            our.get("constraint_message"))
+        assert (bind.get("required") == "yes") == our.get("required", False)
+        if their["type"] == "repeat":
+            assert [c["name"] for c in their["children"]] == [
+                c["key"] for c in our["questions"]]
+
+
+def test_single_colon_headers_and_legacy_select_spellings_read_as_pyxform_reads_them():
+    survey = [["type", "name", "label:English", "label:Vietnamese", "hint:English",
+               "Hint:Vietnamese", "Relevance", "constraint", "Constraint Message:Vietnamese",
+               "required"],
+              ["select one from yn", "q1", "Q1", "Câu 1", "H1", "Gợi ý 1", None, None, None,
+               "yes"],
+              ["select all that apply from nhom", "q2", "Q2", "Câu 2", None, None,
+               "${q1} = 'yes'", "count-selected(.) < 3", "Chọn ít hơn 3.", None],
+              ["select1 yn", "q3", "Q3", "Câu 3", None, None, None, None, None, None],
+              ["add select one prompt using yn", "q4", "Q4", "Câu 4", None, None, None, None,
+               None, None],
+              ["add select multiple prompt using nhom", "q5", "Q5", "Câu 5", None, None, None,
+               None, None, None],
+              ["begin looped group", "r", "Rows", "Các dòng", None, None, None, None, None,
+               None],
+              ["q string", "ten", "Name", "Tên", None, None, None, None, None, None],
+              ["end looped group", None, None, None, None, None, None, None, None, None],
+              ["add integer prompt", "so", "Number", "Số", None, None, None, None, None, None],
+              ["q note", "ghi", "Note", "Ghi chú", None, None, None, None, None, None]]
+    choices = [["List Name", "name", "label:English", "label:Vietnamese"],
+               ["yn", "yes", "Yes", "Có"], ["yn", "no", "No", "Không"],
+               ["nhom", "a", "A", "Nhóm A"], ["nhom", "b", "B", "Nhóm B"],
+               ["nhom", "c", "C", "Nhóm C"], ["nhom", "d", "D", "Nhóm D"]]
+    settings = [["title", "form_id"], ["Phiếu một dấu hai chấm", "thu"]]
+    data = workbook(survey=survey, choices=choices, settings=settings)
+    result = import_xlsform(data, "thu")
+
+    assert_read_like_pyxform(data, result)
+    q = {question["key"]: question for question in our_questions(result)}
+    assert q["q1"]["label"] == {"vi": "Câu 1", "en": "Q1"}
+    assert q["q1"]["hint"] == {"vi": "Gợi ý 1", "en": "H1"}
+    assert [q[key]["type"] for key in ("q1", "q2", "q3", "q4", "q5")] == [
+        "single_choice", "multiple_choice", "single_choice", "single_choice",
+        "multiple_choice"]
+    assert q["q2"]["constraint_message"] == "Chọn ít hơn 3."
+    assert result.mapping["choice_lists"]["yn"][0] == {
+        "value": "yes", "label": {"vi": "Có", "en": "Yes"}}
+    assert result.mapping["title"] == "Phiếu một dấu hai chấm"
+    assert not [w for w in result.warnings if w.sheet != "settings"], result.warnings
+    load(result, "thu")
+
+
+def test_a_single_colon_is_not_a_language_once_the_sheet_uses_double_colons():
+    """pyxform splits on ":" only when no header of the sheet has "::"; otherwise
+    "hint:English" is a column of its own that it does not read, and neither does this."""
+    survey = [["type", "name", "label::English (en)", "label::Tiếng Việt (vi)", "hint:English"],
+              ["text", "q1", "Name", "Tên", "In full"]]
+    data = workbook(survey=survey, settings=SETTINGS)
+    result = import_xlsform(data, "thu")
+    assert "hint" not in our_questions(result)[0]
+    assert ("survey", 2) in where(result.warnings)
+    assert_read_like_pyxform(data, result)
+
+
+def test_the_existing_double_colon_fixture_reads_as_pyxform_reads_it():
+    data = worker_poll()
+    result = import_xlsform(data, "worker_poll_2017")
+    theirs = {q["name"]: q for q in pyxform_questions(data)}
+    for our in our_questions(result):
+        their = theirs[our["key"]]
+        assert pyxform_text(their.get("label")) == our_text(our.get("label")), our["key"]
+        assert pyxform_text(their.get("hint")) == our_text(our.get("hint")), our["key"]
+
+
+@pytest.mark.parametrize("header", ["form_title", "title", "Form Title", "set_form_title"])
+def test_settings_title_becomes_the_survey_title(header):
+    settings = [[header, "form_id"], ["Phiếu khảo sát công đoàn", "thu"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Câu"]], settings=settings)
+    result = import_xlsform(data, "thu")
+    assert result.mapping["title"] == "Phiếu khảo sát công đoàn"
+    assert load(result, "thu").title == Text("Phiếu khảo sát công đoàn")
+    assert convert(xlsform=data, warnings=[], file_type=".xlsx")._pyxform["title"] == \
+        "Phiếu khảo sát công đoàn", "pyxform reads the same title"
+    assert not any("form_title" in w.message for w in result.warnings)
+
+
+def test_settings_title_in_two_languages_and_the_form_id_fallback():
+    settings = [["title::Tiếng Việt (vi)", "title::English (en)"], ["Phiếu", "Form"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Câu"]], settings=settings)
+    assert import_xlsform(data, "thu").mapping["title"] == {"vi": "Phiếu", "en": "Form"}
+    # Without a title, XLSForm takes the form_id (pyxform too); with a warning here.
+    settings = [["form_id"], ["phieu_cu"]]
+    data = workbook(survey=[["type", "name", "label"], ["text", "q", "Câu"]], settings=settings)
+    result = import_xlsform(data, "thu")
+    assert result.mapping["title"] == "phieu_cu"
+    assert convert(xlsform=data, warnings=[], file_type=".xlsx")._pyxform["title"] == "phieu_cu"
+    assert any("phieu_cu" in w.message and w.sheet == "settings" for w in result.warnings)
 
 
 # --------------------------------------------------------------------------
