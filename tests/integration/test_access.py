@@ -39,6 +39,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "catalog.view_response": {"admin", "office", "inspector", "reporter", "organization",
                               "reviewer"},
     "catalog.export_responses": {"admin", "office", "organization", "reviewer"},
+    "catalog.list_responses": {"admin", "office", "organization", "reviewer"},
     "api.submit_response": {"admin", "office", "inspector", "reporter"},
     "polls.answer": ANYONE,
     "polls.thanks": ANYONE,
