@@ -82,11 +82,7 @@ def preview(key: str):
 
 
 def _respondable(key: str):
-    survey = services.get_survey(db.session, key)
-    if survey.audience == Audience.WORKER_POLL.value:
-        # Worker polls are answered anonymously through their printed links only.
-        raise services.SurveyNotFound()
-    return survey
+    return services.respondable_survey(db.session, key, current_user)
 
 
 @bp.route("/surveys/<key>/fill", methods=["GET", "POST"])
