@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from survey_app.catalog.services import sync_surveys
-from tests.browser.conftest import has_horizontal_scroll, small_tap_targets
+from tests.browser.conftest import PHONE, has_horizontal_scroll, small_tap_targets
 from tests.conftest import PASSWORD, PROJECT_SURVEYS
 from tests.factories import add_responses
 
@@ -49,6 +49,9 @@ def test_home_page_fits_a_phone_for_each_role(page, live_server, make_user, ship
     assert not has_horizontal_scroll(page)
     assert small_tap_targets(page) == []
     page.screenshot(path=tmp_path / f"home-{role}.png", full_page=True)
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert not has_horizontal_scroll(page)
+    page.set_viewport_size(PHONE)
     # the first tile leads to the work it names
     first = page.locator("a.tile").first
     title = first.locator("strong").inner_text()
@@ -80,6 +83,11 @@ def test_reviewer_reaches_responses_by_unit_and_pages_them_on_a_phone(page, live
     assert not has_horizontal_scroll(page)
     assert small_tap_targets(page) == []
     page.screenshot(path=tmp_path / "responses.png", full_page=True)
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert not has_horizontal_scroll(page)
+    assert small_tap_targets(page) == []
+    page.screenshot(path=tmp_path / "responses-320.png")
+    page.set_viewport_size(PHONE)
 
     page.get_by_label("Đơn vị (gồm cả các đơn vị trực thuộc)").select_option("KT-TPKT")
     page.get_by_role("button", name="Xem").click()
