@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from survey_app.models.users import Role
+from survey_app.surveys.model import Audience
 
 
 class Perm(StrEnum):
@@ -44,6 +45,23 @@ def has_perm(user, perm: Perm) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return perm in ROLE_PERMS.get(Role(user.role), frozenset())
+
+
+#: Who fills in which kind of staff survey: inspectors the inspection checklists, a unit's
+#: reporter its unit report, the Office and administrators either (a form sent on paper).
+#: Worker polls are answered anonymously through their printed links only.
+RESPONDENTS: dict[Audience, frozenset[Role]] = {
+    Audience.INSPECTION: frozenset({Role.ADMIN, Role.OFFICE, Role.INSPECTOR}),
+    Audience.UNIT_REPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.REPORTER}),
+    Audience.WORKER_POLL: frozenset(),
+}
+
+
+def may_respond(user, audience: str) -> bool:
+    """Whether ``user`` fills in surveys of ``audience`` (an Audience value)."""
+    if not has_perm(user, Perm.SURVEYS_RESPOND) or audience not in set(Audience):
+        return False
+    return Role(user.role) in RESPONDENTS[Audience(audience)]
 
 
 @dataclass(frozen=True)

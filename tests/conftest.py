@@ -253,3 +253,28 @@ def sample_survey(db):
     sync_definition(db.session, load_definition(SAMPLE_SURVEY), SAMPLE_SURVEY)
     db.session.commit()
     return get_survey(db.session, "sample_check")
+
+
+@pytest.fixture
+def count_queries(db):
+    """``with count_queries() as q:`` counts the SQL statements run inside (``q.count``,
+    ``q.statements``), whichever app context runs them."""
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    @contextmanager
+    def counting():
+        seen = SimpleNamespace(count=0, statements=[])
+
+        def before(_conn, _cursor, statement, *_args):
+            seen.count += 1
+            seen.statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting

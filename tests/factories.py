@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from openpyxl import Workbook
 
@@ -18,3 +20,32 @@ def roster_xlsx(rows, header=("code", "name", "kind", "parent_code")) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def add_responses(db, survey, unit_code: str | None, n: int, *, channel: str = "web",
+                  by=None, newest: datetime | None = None) -> list[uuid.UUID]:
+    """``n`` answerless responses to ``survey`` from the unit ``unit_code``, one a minute back
+    from ``newest``; their ids, newest first."""
+    from sqlalchemy import insert, select
+
+    from survey_app.models import Response, Unit
+
+    unit_id = None
+    if unit_code:
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == unit_code))
+        assert unit_id is not None, unit_code
+    newest = newest or datetime(2017, 9, 20, 3, 0, tzinfo=UTC)
+    rows = []
+    for i in range(n):
+        at = newest - timedelta(minutes=i)
+        staff = channel != "poll"
+        rows.append({
+            "id": uuid.uuid4(), "survey_version_id": survey.current_version_id,
+            "unit_id": unit_id, "submitted_by_id": by.id if by is not None and staff else None,
+            "channel": channel, "submitted_on": at.date(),
+            "submitted_at": at if staff else None,
+        })
+    if rows:
+        db.session.execute(insert(Response), rows)
+    db.session.commit()
+    return [row["id"] for row in rows]

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from survey_app.access import may_respond
 from survey_app.errors import UserError
 from survey_app.models import audit
 from survey_app.models.responses import Response
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.surveys.loader import DefinitionError, Problem, load_definition, load_file
-from survey_app.surveys.model import Definition
+from survey_app.surveys.model import Audience, Definition
 
 SURVEY_SUFFIXES = (".yaml", ".yml")
 
@@ -195,3 +196,22 @@ def response_counts(session: Session) -> dict[int, int]:
         .group_by(SurveyVersion.survey_id)
     )
     return dict(session.execute(stmt).all())
+
+
+class NotYourForm(UserError):
+    status = 403
+    message = _l("This form is filled in by another role, not yours.")
+
+
+def respondable_survey(session: Session, key: str, user) -> Survey:
+    """The active staff survey ``key``, when ``user``'s role fills it in (``may_respond``).
+
+    Raises SurveyNotFound (worker polls too: they are answered through their links only),
+    NotYourForm.
+    """
+    survey = get_survey(session, key)
+    if survey.audience == Audience.WORKER_POLL.value:
+        raise SurveyNotFound()
+    if not may_respond(user, survey.audience):
+        raise NotYourForm()
+    return survey

@@ -14,9 +14,11 @@ from survey_app.formpages import new_response_id, read_submission
 from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
+from survey_app.paging import PER_PAGE, Page, page_number
 from survey_app.responses import services as responses
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
+from survey_app.units import services as units
 
 
 @bp.get("/admin/surveys")
@@ -80,11 +82,7 @@ def preview(key: str):
 
 
 def _respondable(key: str):
-    survey = services.get_survey(db.session, key)
-    if survey.audience == Audience.WORKER_POLL.value:
-        # Worker polls are answered anonymously through their printed links only.
-        raise services.SurveyNotFound()
-    return survey
+    return services.respondable_survey(db.session, key, current_user)
 
 
 @bp.route("/surveys/<key>/fill", methods=["GET", "POST"])
@@ -155,3 +153,35 @@ def export_responses(key: str):
         return redirect(url_for("polls.results_xlsx", key=key))
     data = export_responses_xlsx(db.session, survey)
     return xlsx_download(data, f"{key}-responses.xlsx")
+
+
+@bp.get("/surveys/<key>/responses")
+@access(Perm.RESPONSES_VIEW)
+def list_responses(key: str):
+    survey = services.get_survey(db.session, key, active_only=False)
+    if survey.audience == Audience.WORKER_POLL.value:
+        # anonymous answers are never listed one by one: only as suppressed results
+        return redirect(url_for("polls.results", key=key))
+    code = request.args.get("unit", "").strip()[:40]
+    unit = units.get_unit(db.session, code) if code else None
+    error, status = None, 200
+    if code and unit is None:
+        error, status = _("There is no unit with the code %(code)s.", code=code), 404
+        page = Page(items=[], number=1, per_page=PER_PAGE, total=0)
+    else:
+        page = responses.staff_responses(
+            db.session,
+            survey.id,
+            unit_id=unit.id if unit else None,
+            page=page_number(request.args.get("page")),
+        )
+    return render_template(
+        "catalog/list_responses.html",
+        survey=survey,
+        definition=services.definition_of(survey.current_version),
+        page=page,
+        unit=unit,
+        code=code,
+        error=error,
+        units=units.units_in_tree_order(db.session),
+    ), status

@@ -10,20 +10,18 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app import LOCALE_COOKIE, LOCALES
-from survey_app.access import Perm, access, has_perm
-from survey_app.catalog.services import list_surveys
+from survey_app.access import access
 from survey_app.extensions import db
+from survey_app.formpages import current_locale
 from survey_app.main import bp
+from survey_app.main.services import home_tiles
 
 
 @bp.get("/")
 @access(login=True)
 def index():
-    surveys = []
-    if has_perm(current_user, Perm.SURVEYS_RESPOND):
-        surveys = [s for s in list_surveys(db.session)
-                   if s.is_active and s.current_version_id and s.audience != "worker_poll"]
-    return render_template("main/index.html", user=current_user, surveys=surveys)
+    groups = home_tiles(db.session, current_user, locale=current_locale())
+    return render_template("main/index.html", user=current_user, groups=groups)
 
 
 @bp.get("/healthz")

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
 from survey_app.models.base import insert_ignore
 from survey_app.models.responses import Answer, Channel, Response
 from survey_app.models.surveys import SurveyVersion
+from survey_app.models.units import Unit
+from survey_app.models.users import User
+from survey_app.paging import PER_PAGE, Page, last_page
 from survey_app.surveys.model import Definition
 from survey_app.surveys.validation import AnswerValue
+from survey_app.units.services import subtree_query
 
 
 class ResponseIdTaken(UserError):
@@ -135,3 +140,66 @@ def _as_text(answer: Answer) -> str:
     if answer.value_date is not None:
         return answer.value_date.isoformat()
     return answer.value_text or ""
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One staff response in a list: what a reader needs to tell it apart and open it."""
+
+    id: uuid.UUID
+    submitted_on: date
+    submitted_at: datetime | None
+    unit_code: str | None
+    unit_name: str | None
+    submitted_by: str | None
+    version: int
+
+
+def staff_responses(
+    session: Session,
+    survey_id: int,
+    *,
+    unit_id: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page[ResponseRow]:
+    """A page of a survey's staff responses, newest first; with ``unit_id``, only those of that
+    unit and the units below it. Anonymous poll answers are never listed (only their
+    suppressed totals are ever shown). A page past the end gives the last page.
+
+    Two queries whatever the page size: the count and the page, names joined in.
+    """
+    where = [SurveyVersion.survey_id == survey_id, Response.channel != Channel.POLL.value]
+    if unit_id is not None:
+        where.append(Response.unit_id.in_(subtree_query(unit_id)))
+    total = session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .join(SurveyVersion, Response.survey_version_id == SurveyVersion.id)
+        .where(*where)
+    ) or 0
+    number = min(max(page, 1), last_page(total, per_page))
+    stmt = (
+        select(
+            Response.id,
+            Response.submitted_on,
+            Response.submitted_at,
+            Unit.code,
+            Unit.name,
+            func.coalesce(func.nullif(User.full_name, ""), User.username),
+            SurveyVersion.number,
+        )
+        .join(SurveyVersion, Response.survey_version_id == SurveyVersion.id)
+        .outerjoin(Unit, Response.unit_id == Unit.id)
+        .outerjoin(User, Response.submitted_by_id == User.id)
+        .where(*where)
+        .order_by(
+            Response.submitted_on.desc(),
+            Response.submitted_at.desc().nulls_last(),
+            Response.id,
+        )
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
+    rows = [ResponseRow(*row) for row in session.execute(stmt)]
+    return Page(items=rows, number=number, per_page=per_page, total=total)

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
@@ -157,3 +157,33 @@ def _kind_message(kind: UnitKind, parent_kind: UnitKind | None) -> str:
         kind=kind.label,
         parent=parent_kind.label,
     )
+
+
+def subtree_query(unit_id: int) -> Select[tuple[int]]:
+    """The ids of a unit and all units below it, as one recursive query (a subquery to use in
+    ``IN``; runs the same on SQLite and PostgreSQL).
+
+    ``UNION`` rather than ``UNION ALL``: should an imported roster ever hold a cycle, the
+    recursion stops when it finds no new unit instead of running forever.
+    """
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
+    tree = tree.union(select(Unit.id).join(tree, Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def subtree_ids(session: Session, unit_id: int) -> list[int]:
+    """The ids of a unit and all units below it (empty when there is no such unit)."""
+    return sorted(session.scalars(subtree_query(unit_id)))
+
+
+def units_in_tree_order(session: Session) -> list[tuple[Unit, int]]:
+    """Every unit with its depth, each followed by the units below it (for a unit picker)."""
+    out: list[tuple[Unit, int]] = []
+
+    def walk(nodes: list[TreeNode], depth: int) -> None:
+        for node in nodes:
+            out.append((node.unit, depth))
+            walk(node.children, depth + 1)
+
+    walk(unit_tree(session), 0)
+    return out

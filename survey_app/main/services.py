@@ -1,0 +1,174 @@
+"""What the home page offers each person: groups of tiles built from the role's permissions.
+
+A tile is a link to a piece of work. To offer a new kind of work (a campaign's visits, a unit's
+own report), write a builder that returns its tiles and add it to ``GROUPS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask_babel import LazyString, format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey_app.access import Perm, has_perm, may_respond
+from survey_app.catalog.services import definition_of
+from survey_app.models.responses import Channel, Response
+from survey_app.models.surveys import Survey, SurveyVersion
+from survey_app.surveys.model import Audience
+
+
+@dataclass(frozen=True)
+class Tile:
+    title: str
+    description: str
+    #: Where it leads, as ``url_for(endpoint, **values)``: the page builds the address.
+    endpoint: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TileGroup:
+    key: str
+    title: str
+    tiles: list[Tile]
+
+
+@dataclass(frozen=True)
+class SurveyInfo:
+    key: str
+    title: str
+    audience: str
+    is_active: bool
+    responses: int
+
+
+@dataclass
+class HomeContext:
+    """What the builders share, each part read once per page and only when a builder asks."""
+
+    session: Session
+    user: object
+    locale: str
+
+    @cached_property
+    def surveys(self) -> list[SurveyInfo]:
+        return survey_infos(self.session, self.locale)
+
+    def can(self, perm: Perm) -> bool:
+        return has_perm(self.user, perm)
+
+
+def survey_infos(session: Session, locale: str) -> list[SurveyInfo]:
+    """Every survey that has a current version, titled in ``locale``, with its response count.
+
+    Two queries (a definition not yet cached costs one more, once per version).
+    """
+    surveys = session.scalars(
+        select(Survey).where(Survey.current_version_id.is_not(None)).order_by(Survey.key)
+    ).all()
+    # Poll answers are counted only for polls, staff responses only for staff surveys.
+    is_poll = Response.channel == Channel.POLL.value
+    counts = {
+        (survey_id, bool(poll)): n
+        for survey_id, poll, n in session.execute(
+            select(SurveyVersion.survey_id, is_poll, func.count())
+            .join(Response, Response.survey_version_id == SurveyVersion.id)
+            .group_by(SurveyVersion.survey_id, is_poll)
+        )
+    }
+    infos = []
+    for survey in surveys:
+        poll = survey.audience == Audience.WORKER_POLL.value
+        definition = definition_of(survey.current_version)
+        infos.append(
+            SurveyInfo(
+                key=survey.key,
+                title=definition.title.get(locale) or survey.title,
+                audience=survey.audience,
+                is_active=survey.is_active,
+                responses=counts.get((survey.id, poll), 0),
+            )
+        )
+    return infos
+
+
+def form_tiles(ctx: HomeContext) -> list[Tile]:
+    """The staff surveys this person fills in (an inspector the checklists, a reporter the
+    unit report, the Office and administrators both)."""
+    if not ctx.can(Perm.SURVEYS_RESPOND):
+        return []
+    return [
+        Tile(s.title, _("Fill in this form"), "catalog.fill", {"key": s.key})
+        for s in ctx.surveys
+        if s.is_active and may_respond(ctx.user, s.audience)
+    ]
+
+
+def result_tiles(ctx: HomeContext) -> list[Tile]:
+    """For readers: each staff survey's responses and each poll's results; a survey whose
+    file was removed stays while it has responses."""
+    if not ctx.can(Perm.RESPONSES_VIEW):
+        return []
+    tiles = []
+    for s in ctx.surveys:
+        if not (s.is_active or s.responses):
+            continue
+        count = format_decimal(s.responses)
+        if s.audience == Audience.WORKER_POLL.value:
+            tiles.append(Tile(
+                s.title,
+                ngettext("Poll results: %(count)s answer", "Poll results: %(count)s answers",
+                         s.responses, count=count),
+                "polls.results",
+                {"key": s.key},
+            ))
+        else:
+            tiles.append(Tile(
+                s.title,
+                ngettext("%(count)s response, by unit", "%(count)s responses, by unit",
+                         s.responses, count=count),
+                "catalog.list_responses",
+                {"key": s.key},
+            ))
+    return tiles
+
+
+#: (permission, title, description, endpoint) of the lists and settings, in this order.
+LIST_TILES = (
+    (Perm.SURVEYS_PREVIEW, _l("Surveys"), _l("Survey definitions and previews"),
+     "catalog.list_surveys"),
+    (Perm.POLLS_MANAGE, _l("Poll links"), _l("QR codes and posters for worker polls"),
+     "polls.list_links"),
+    (Perm.UNITS_VIEW, _l("Units"), _l("The union hierarchy of the province"),
+     "admin.list_units"),
+    (Perm.USERS_MANAGE, _l("Users"), _l("Accounts and roles"), "admin.list_users"),
+)
+
+
+def list_tiles(ctx: HomeContext) -> list[Tile]:
+    return [
+        Tile(str(title), str(description), endpoint)
+        for perm, title, description, endpoint in LIST_TILES
+        if ctx.can(perm)
+    ]
+
+
+#: The home page's groups, in order: (key, heading, builder).
+GROUPS: tuple[tuple[str, LazyString, Callable[[HomeContext], list[Tile]]], ...] = (
+    ("forms", _l("Forms to fill in"), form_tiles),
+    ("results", _l("Responses and results"), result_tiles),
+    ("lists", _l("Lists and settings"), list_tiles),
+)
+
+
+def home_tiles(session: Session, user, *, locale: str) -> list[TileGroup]:
+    """The groups of tiles ``user`` may use, empty groups left out."""
+    ctx = HomeContext(session, user, locale)
+    groups = [TileGroup(key, str(title), build(ctx)) for key, title, build in GROUPS]
+    return [g for g in groups if g.tiles]
