@@ -162,8 +162,10 @@ def export_units():
 @bp.get("/users")
 @access(Perm.USERS_MANAGE)
 def list_users():
-    users = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/list_users.html", users=users)
+    query = request.args.get("q", "").strip()[:100]
+    page = request.args.get("page", 1, type=int)
+    result = accounts.search_users(db.session, query, page=page)
+    return render_template("admin/list_users.html", result=result, query=query)
 
 
 def _fill_user_choices(form, user: User | None = None) -> None:
