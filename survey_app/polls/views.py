@@ -42,11 +42,11 @@ from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Channel
 from survey_app.models.surveys import Survey, SurveyVersion
-from survey_app.models.units import Unit
 from survey_app.polls import bp, services
 from survey_app.responses.services import parse_response_id, store_response
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
+from survey_app.units.picker import PICKER_ATTRS, unit_choices
 
 HONEYPOT = "website"
 DONE_COOKIE = "p_done"
@@ -215,7 +215,6 @@ def list_links():
             Survey.audience == Audience.WORKER_POLL.value, Survey.is_active.is_(True)
         )
     ).all()
-    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     state_labels = {
         services.LinkState.OPEN: _("open"),
         services.LinkState.NOT_YET: _("not open yet"),
@@ -227,7 +226,8 @@ def list_links():
         "polls/list_links.html",
         rows=services.list_links(db.session),
         polls=polls,
-        units=units,
+        units=unit_choices(db.session, _("— Choose a unit —")),
+        picker=PICKER_ATTRS,
         base_url=current_app.config["BASE_URL"],
         state_labels=state_labels,
     )
@@ -246,10 +246,13 @@ def _parse_local(value: str | None) -> datetime | None:
 def create_link():
     try:
         cap = request.form.get("max_responses", "").strip()
+        unit_code = request.form.get("unit", "").strip()
+        if not unit_code:
+            raise UserError(_("Choose the unit the poll link is for."))
         link = services.create_link(
             db.session,
             request.form.get("survey", ""),
-            request.form.get("unit", ""),
+            unit_code,
             opens_at=_parse_local(request.form.get("opens_at")),
             closes_at=_parse_local(request.form.get("closes_at")),
             max_responses=int(cap) if cap.isdigit() else None,

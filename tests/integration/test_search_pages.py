@@ -1,6 +1,7 @@
-"""Search as Vietnamese is typed on phones (issue 9, item 6): the unit tree and the user
-list match without diacritics and with d for đ."""
+"""Search as Vietnamese is typed on phones (issue 9, item 6): the unit tree, the user list
+and every unit picker match without diacritics and with d for đ."""
 
+import re
 
 from sqlalchemy import select
 
@@ -97,3 +98,18 @@ def test_user_list_is_paged(client, login_as, make_user, db):
     assert "Trang 2/2" in html and "kiem-tra-54" in html and "kiem-tra-00" not in html
     assert 'href="/admin/users?q=kiem+tra&amp;page=1"' in html
 
+
+def test_every_unit_picker_is_searchable(client, login_as, make_user, db):
+    login_as("admin")
+    user = make_user("reporter")
+    for path in ("/admin/users/new", f"/admin/users/{user.id}/edit", "/admin/units/new",
+                 "/admin/units/KT-DAKHA/edit", "/admin/polls"):
+        html = client.get(path).get_data(as_text=True)
+        select_tag = re.search(r"<select[^>]*data-unit-picker[^>]*>", html)
+        assert select_tag, path
+        assert 'data-placeholder="Tìm theo tên hoặc mã"' in (
+            select_tag.group(0)), path
+        [option] = re.findall(r'<option[^>]*value="KT-SATHAY"[^>]*>', html)
+        assert 'data-search="ldld huyen sa thay kt-sathay"' in option, path
+        assert 'data-depth="2"' in option, path
+        assert "js/unit-picker.js" in html, path
