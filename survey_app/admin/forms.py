@@ -22,6 +22,11 @@ def role_choices():
     return [(r.value, r.label) for r in Role]
 
 
+def new_role_choices():
+    """No role is chosen for a new account until the admin picks one (issue 9)."""
+    return [("", _l("— Choose a role —")), *role_choices()]
+
+
 class UnitForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE_RULE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -66,7 +71,11 @@ class UserCreateForm(BaseForm):
         render_kw={"autocapitalize": "none"},
     )
     full_name = StringField(_l("Full name"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    role = SelectField(
+        _l("Role"),
+        choices=new_role_choices,
+        validators=[DataRequired(message=_l("Choose the role of the new account."))],
+    )
     unit_code = SelectField(
         _l("Unit"), choices=[], validators=[Optional()], render_kw=PICKER_ATTRS
     )
