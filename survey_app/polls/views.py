@@ -271,25 +271,52 @@ def _link(link_id: int) -> PollLink:
     return db.session.get(PollLink, link_id) or abort(404)
 
 
-@bp.post("/admin/polls/<int:link_id>/close")
+@bp.route("/admin/polls/<int:link_id>/close", methods=["GET", "POST"])
 @access(Perm.POLLS_MANAGE)
 def close_link(link_id: int):
-    return _set_closed(link_id, True)
+    """GET asks for confirmation (a page: it works without JavaScript), POST closes."""
+    link = _link(link_id)
+    if request.method == "GET":
+        return render_template(
+            "polls/close_link.html",
+            link=link,
+            url=services.poll_url(current_app.config["BASE_URL"], link),
+            responses=services.response_count(db.session, link),
+        )
+    _set_closed(link, True)
+    flash(
+        _(
+            "The poll link of %(unit)s (%(poll)s) is closed; workers who open it or scan its "
+            "QR code now see that the poll is closed. The answers already sent are kept.",
+            unit=link.unit.name,
+            poll=link.survey.title,
+        ),
+        "success",
+    )
+    return redirect(url_for(".list_links"))
 
 
 @bp.post("/admin/polls/<int:link_id>/reopen")
 @access(Perm.POLLS_MANAGE)
 def reopen_link(link_id: int):
-    return _set_closed(link_id, False)
-
-
-def _set_closed(link_id: int, closed: bool):
     link = _link(link_id)
+    _set_closed(link, False)
+    flash(
+        _(
+            "The poll link of %(unit)s (%(poll)s) is open again; workers can answer it.",
+            unit=link.unit.name,
+            poll=link.survey.title,
+        ),
+        "success",
+    )
+    return redirect(url_for(".list_links"))
+
+
+def _set_closed(link: PollLink, closed: bool) -> None:
     services.set_closed(db.session, link, closed, actor=current_user)
     db.session.commit()
     # After the commit: a request in between would otherwise read the old state again.
     services.forget_target(link.token)
-    return redirect(url_for(".list_links"))
 
 
 @bp.get("/admin/polls/<int:link_id>/qr.<fmt>")

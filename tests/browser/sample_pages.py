@@ -65,6 +65,7 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
                                visit(Role.REPORTER.value, key=UNIT_REPORT)],
     "catalog.view_response": lambda w: [visit(key=INSPECTION, response_id=w.response_id)],
     "polls.list_links": lambda w: [visit()],
+    "polls.close_link": lambda w: [visit(link_id=w.poll_link_id)],
     "polls.posters": lambda w: [visit(id=w.poll_link_id)],
     "polls.results": lambda w: [visit(key=POLL)],
     "polls.answer": lambda w: [visit(ANONYMOUS, token=w.poll_token)],

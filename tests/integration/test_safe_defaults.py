@@ -1,5 +1,6 @@
-"""Safer defaults (issue 9, item 7): a new account's role is chosen, not defaulted; a new
-poll link names no unit until one is chosen."""
+"""Safer defaults (issue 9, item 7): a new account's role is chosen, not defaulted; closing
+a poll link is confirmed and says what it did; a new poll link names no unit until one is
+chosen."""
 
 import re
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.catalog.services import sync_definition
 from survey_app.models import PollLink, User
+from survey_app.polls import services
 from survey_app.surveys.loader import load_definition
 from tests.conftest import PROJECT_SURVEYS, csrf_token
 
@@ -69,3 +71,49 @@ def test_a_new_poll_link_names_no_unit_until_one_is_chosen(client, login_as, wor
                                              "unit": "KT-DAKHA"}, follow_redirects=True)
     assert "LĐLĐ huyện Đắk Hà" in made.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PollLink)) == 1
+
+
+def test_closing_a_poll_link_is_confirmed_and_says_what_it_did(client, login_as, worker_poll,
+                                                               db):
+    link = services.create_link(db.session, worker_poll, "MAU-CDCS-TPKT01")
+    db.session.commit()
+    login_as("office")
+    listing = client.get("/admin/polls").get_data(as_text=True)
+    # the list offers a link to the confirmation, not a button that closes at once
+    assert f'<a class="button" href="/admin/polls/{link.id}/close">Đóng</a>' in listing
+
+    confirm = client.get(f"/admin/polls/{link.id}/close")
+    html = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200
+    assert "Đóng đường dẫn phiếu ý kiến này?" in html
+    assert "CĐCS Công ty TNHH May mặc Kon Tum (mẫu)" in html and f"/p/{link.token}" in html
+    assert "sẽ thấy phiếu đã đóng" in html
+    assert re.search(rf'<form method="post" action="/admin/polls/{link.id}/close"', html)
+    db.session.expire_all()
+    assert not db.session.get(PollLink, link.id).is_closed  # asking changes nothing
+    assert client.get(f"/p/{link.token}").status_code == 200
+
+    done = client.post(f"/admin/polls/{link.id}/close",
+                       data={"csrf_token": csrf_token(client, f"/admin/polls/{link.id}/close")},
+                       follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "Đã đóng đường dẫn phiếu ý kiến của CĐCS Công ty TNHH May mặc Kon Tum (mẫu)" in text
+    assert "người lao động mở đường dẫn hoặc quét mã QR sẽ thấy trang báo phiếu đã đóng" in text
+    db.session.expire_all()
+    assert db.session.get(PollLink, link.id).is_closed
+    assert client.get(f"/p/{link.token}").status_code == 410
+
+    reopened = client.post(f"/admin/polls/{link.id}/reopen",
+                           data={"csrf_token": csrf_token(client, "/admin/polls")},
+                           follow_redirects=True)
+    assert "Đã mở lại đường dẫn phiếu ý kiến" in reopened.get_data(as_text=True)
+    assert client.get(f"/p/{link.token}").status_code == 200
+
+
+def test_closing_needs_the_form_token(client, login_as, worker_poll, db):
+    link = services.create_link(db.session, worker_poll, "MAU-CDCS-TPKT01")
+    db.session.commit()
+    login_as("office")
+    assert client.post(f"/admin/polls/{link.id}/close").status_code == 400
+    db.session.expire_all()
+    assert not db.session.get(PollLink, link.id).is_closed
