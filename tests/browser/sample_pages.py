@@ -75,6 +75,7 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
 NOT_PAGES: dict[str, str] = {
     "static": "files",
     "main.healthz": "JSON health check",
+    "main.favicon": "the icon",
     "admin.export_units": "Excel download",
     "catalog.export_responses": "Excel download",
     "polls.qr_code": "QR code image",

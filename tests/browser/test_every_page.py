@@ -1,5 +1,6 @@
 """Every page at 320 and 360 px: no word broken across lines, nothing wider than the
-screen, every control a 44 px tap target (issue 9, item 3).
+screen, every control a 44 px tap target (issue 9, item 3); and an icon link, with nothing
+the page loads answering 4xx or 5xx (item 7).
 
 The pages are the GET routes of ``app.url_map``; tests/browser/sample_pages.py says how to
 reach each one. A route it does not know fails ``test_every_get_route_has_a_sample``.
@@ -54,13 +55,16 @@ def _signed_in(browser, live_server, username: str | None, width: int):
         has_touch=True, locale="vi-VN",
     )
     page = context.new_page()
+    broken: list[str] = []  # answers of 400 and more while a page loads (icon, CSS, scripts)
+    page.on("response", lambda r: broken.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
     if username is not None:
         page.goto(f"{live_server}/login")
         page.get_by_label("Tên đăng nhập").fill(username)
         page.get_by_label("Mật khẩu").fill(PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
         page.wait_for_url(f"{live_server}/")
-    return context, page
+    return context, page, broken
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -74,8 +78,9 @@ def test_every_page_fits_a_phone(browser, live_server, app, world, width):
             if role not in sessions:
                 username = None if role is ANONYMOUS else world.users[role]
                 sessions[role] = _signed_in(browser, live_server, username, width)
-            page = sessions[role][1]
-            response = page.goto(f"{live_server}{path}")
+            _context, page, broken = sessions[role]
+            broken.clear()
+            response = page.goto(f"{live_server}{path}", wait_until="networkidle")
             where = f"{endpoint} {path} as {role or 'anonymous'} at {width} px"
             if response is None or response.status != 200:
                 failures.append(f"{where}: status {response and response.status}")
@@ -84,8 +89,11 @@ def test_every_page_fits_a_phone(browser, live_server, app, world, width):
                 failures.append(f"{where}: sent to the sign-in page")
                 continue
             failures += [f"{where}: {problem}" for problem in layout_problems(page, width)]
+            if not page.locator('link[rel~="icon"]').count():
+                failures.append(f"{where}: no <link rel=icon>")
+            failures += [f"{where}: {item} while loading" for item in broken]
     finally:
-        for context, _page in sessions.values():
+        for context, _page, _broken in sessions.values():
             context.close()
     assert not failures, "\n".join(failures)
 

@@ -1,6 +1,6 @@
 """Safer defaults (issue 9, item 7): a new account's role is chosen, not defaulted; closing
 a poll link is confirmed and says what it did; a new poll link names no unit until one is
-chosen."""
+chosen; every page has an icon and /favicon.ico answers."""
 
 import re
 
@@ -117,3 +117,16 @@ def test_closing_needs_the_form_token(client, login_as, worker_poll, db):
     assert client.post(f"/admin/polls/{link.id}/close").status_code == 400
     db.session.expire_all()
     assert not db.session.get(PollLink, link.id).is_closed
+
+
+def test_favicon_answers_and_every_page_links_an_icon(client, login_as):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "max-age=604800" in icon.headers["Cache-Control"]
+    login_page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/favicon.ico" sizes="48x48">' in login_page
+    touch = re.search(r'<link rel="apple-touch-icon" href="([^"]+)">', login_page).group(1)
+    png = client.get(touch)
+    assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    # every page, signed in or not: tests/browser/test_every_page.py
