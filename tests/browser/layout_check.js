@@ -4,7 +4,8 @@
 // * a word broken across lines: each whitespace-separated word of each visible text node
 //   is measured with Range.getClientRects(); rects on more than one line mean the word was
 //   split ("P/h/â/n v/â/n"). A break right after a hyphen the word contains ("20-" /
-//   "NQ/TW") is where any text may wrap, and allowed. Text that may break anywhere on
+//   "NQ/TW") is where any text may wrap, and allowed, except in <code> (unit codes such
+//   as KT-DAKHA stay whole). Text that may break anywhere on
 //   purpose (a poll URL, a token, a person's free-text answer) sits inside an element
 //   marked `.breakable` or `[data-breakable]`, styled `overflow-wrap: anywhere`.
 // * anything wider than the screen: the document itself, or a visible element sticking out
@@ -67,7 +68,8 @@
       range.setEnd(node, m.index + m[0].length);
       const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
       const lines = lineOf(rects, []);
-      if (lines.length > 1 && !breaksAtHyphens(node, m.index, m[0])) {
+      // a code (KT-DAKHA, 20-NQ/TW as <code>) is one word even at its hyphens
+      if (lines.length > 1 && (el.closest("code") || !breaksAtHyphens(node, m.index, m[0]))) {
         problems.push(`word "${m[0]}" broken over ${lines.length} lines in ${describe(el)}`);
       }
     }
