@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
+import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.errors import UserError
@@ -18,10 +19,12 @@ from survey_app.models import audit
 from survey_app.models.base import utcnow
 from survey_app.models.units import Unit
 from survey_app.models.users import Department, Role, User, new_login_id
+from survey_app.search import query_words
 from survey_app.units import roster
 
 DEPARTMENTS_FILE = Path(__file__).resolve().parent.parent / "data" / "departments.yaml"
 MIN_PASSWORD_LENGTH = 8
+USERS_PER_PAGE = 50
 
 
 class AccountError(UserError):
@@ -32,6 +35,40 @@ def get_user(session: Session, username: str) -> User | None:
     return session.scalars(
         select(User).where(func.lower(User.username) == username.strip().lower())
     ).first()
+
+
+@dataclass
+class UserPage:
+    users: list[User]
+    page: int
+    pages: int
+    total: int
+
+
+def search_users(
+    session: Session, query: str = "", *, page: int = 1, per_page: int = USERS_PER_PAGE
+) -> UserPage:
+    """One page of users by username; with ``query``, those whose username, full name or
+    unit (name or code) hold every word of it, without diacritics and with d for đ."""
+    stmt = select(User)
+    words = query_words(query)
+    if words:
+        unit = aliased(Unit)
+        stmt = stmt.outerjoin(unit, User.unit_id == unit.id)
+        for word in words:
+            stmt = stmt.where(
+                or_(
+                    User.search_text.contains(word, autoescape=True),
+                    unit.search_text.contains(word, autoescape=True),
+                )
+            )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    users = session.scalars(
+        stmt.order_by(User.username).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return UserPage(list(users), page, pages, total)
 
 
 def check_password_rules(password: str) -> None:

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from survey_app.forms import BaseForm
 from survey_app.models.units import UnitKind
 from survey_app.models.users import Role
+from survey_app.units.picker import PICKER_ATTRS
 
 CODE_RULE = Regexp(
     r"^[A-Za-z0-9_.\-]+$",
@@ -21,11 +22,18 @@ def role_choices():
     return [(r.value, r.label) for r in Role]
 
 
+def new_role_choices():
+    """No role is chosen for a new account until the admin picks one (issue 9)."""
+    return [("", _l("— Choose a role —")), *role_choices()]
+
+
 class UnitForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE_RULE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=kind_choices, validators=[DataRequired()])
-    parent_code = SelectField(_l("Parent unit"), choices=[], validators=[Optional()])
+    parent_code = SelectField(
+        _l("Parent unit"), choices=[], validators=[Optional()], render_kw=PICKER_ATTRS
+    )
 
 
 class RosterUploadForm(BaseForm):
@@ -63,8 +71,14 @@ class UserCreateForm(BaseForm):
         render_kw={"autocapitalize": "none"},
     )
     full_name = StringField(_l("Full name"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
-    unit_code = SelectField(_l("Unit"), choices=[], validators=[Optional()])
+    role = SelectField(
+        _l("Role"),
+        choices=new_role_choices,
+        validators=[DataRequired(message=_l("Choose the role of the new account."))],
+    )
+    unit_code = SelectField(
+        _l("Unit"), choices=[], validators=[Optional()], render_kw=PICKER_ATTRS
+    )
     department_code = SelectField(_l("Department"), choices=[], validators=[Optional()])
     password, confirm = _new_password_fields(_l("Password"))
 
@@ -72,7 +86,9 @@ class UserCreateForm(BaseForm):
 class UserEditForm(BaseForm):
     full_name = StringField(_l("Full name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
-    unit_code = SelectField(_l("Unit"), choices=[], validators=[Optional()])
+    unit_code = SelectField(
+        _l("Unit"), choices=[], validators=[Optional()], render_kw=PICKER_ATTRS
+    )
     department_code = SelectField(_l("Department"), choices=[], validators=[Optional()])
     is_active = BooleanField(_l("Account active"))
 

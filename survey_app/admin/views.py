@@ -25,25 +25,15 @@ from survey_app.exports import xlsx_download
 from survey_app.extensions import db
 from survey_app.models.units import Unit
 from survey_app.models.users import Department, User
-from survey_app.units import roster
+from survey_app.units import picker, roster
 from survey_app.units import services as units
 
 T = TypeVar("T")
 
 
-def _unit_choices(blank: str, exclude: Unit | None = None) -> list[tuple[str, str]]:
-    """Units for a select, in tree order and indented by depth."""
-    choices = [("", blank)]
-
-    def walk(nodes, depth):
-        for node in nodes:
-            if exclude is not None and node.unit.id == exclude.id:
-                continue
-            choices.append((node.unit.code, "\u00a0\u00a0" * depth + node.unit.name))
-            walk(node.children, depth + 1)
-
-    walk(units.unit_tree(db.session), 0)
-    return choices
+def _unit_choices(blank: str, exclude: Unit | None = None) -> list[picker.Choice]:
+    """Units for a searchable select (survey_app/units/picker.py)."""
+    return picker.unit_choices(db.session, blank, exclude)
 
 
 def _department_choices() -> list[tuple[str, str]]:
@@ -162,8 +152,10 @@ def export_units():
 @bp.get("/users")
 @access(Perm.USERS_MANAGE)
 def list_users():
-    users = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/list_users.html", users=users)
+    query = request.args.get("q", "").strip()[:100]
+    page = request.args.get("page", 1, type=int)
+    result = accounts.search_users(db.session, query, page=page)
+    return render_template("admin/list_users.html", result=result, query=query)
 
 
 def _fill_user_choices(form, user: User | None = None) -> None:

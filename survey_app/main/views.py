@@ -1,10 +1,10 @@
-"""Home page, health check and the language switch."""
+"""Home page, health check, the site icon and the language switch."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,6 +33,18 @@ def healthz():
         db.session.rollback()
         return {"status": "unavailable", "database": "down"}, 503
     return {"status": "ok", "database": "up"}
+
+
+@bp.get("/favicon.ico")
+@access(public=True)
+def favicon():
+    """Browsers ask for /favicon.ico on their own, whatever the page links."""
+    return send_from_directory(
+        current_app.static_folder,
+        "icons/favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=7 * 24 * 3600,
+    )
 
 
 def safe_next(target: str | None, default: str) -> str:

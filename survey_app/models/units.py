@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, UTCDateTime, enum_check, utcnow
+from survey_app.search import search_text
 
 
 class UnitKind(StrEnum):
@@ -58,6 +59,9 @@ def may_sit_under(kind: UnitKind, parent_kind: UnitKind | None) -> bool:
     return parent_kind in ALLOWED_PARENTS[kind]
 
 
+SEARCH_TEXT_LENGTH = 255
+
+
 class Unit(Base):
     __tablename__ = "units"
     __table_args__ = (enum_check("kind", UnitKind),)
@@ -69,6 +73,9 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("units.id", ondelete="RESTRICT"), index=True
     )
+    #: Name and code folded for search (survey_app/search.py), kept up to date on every
+    #: flush: "dak ha" finds LĐLĐ huyện Đắk Hà with LIKE on any database.
+    search_text: Mapped[str] = mapped_column(sa.String(SEARCH_TEXT_LENGTH), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -80,3 +87,9 @@ class Unit(Base):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
+
+
+@sa.event.listens_for(Unit, "before_insert")
+@sa.event.listens_for(Unit, "before_update")
+def _fold_unit_for_search(_mapper, _connection, unit: Unit) -> None:
+    unit.search_text = search_text(unit.name, unit.code, limit=SEARCH_TEXT_LENGTH)

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.models.base import Base, UTCDateTime, enum_check, utcnow
 from survey_app.models.units import Unit
+from survey_app.search import search_text
 
 
 class Role(StrEnum):
@@ -55,6 +56,9 @@ def new_login_id() -> str:
     return secrets.token_urlsafe(24)
 
 
+SEARCH_TEXT_LENGTH = 300
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (enum_check("role", Role),)
@@ -62,6 +66,9 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Username and full name folded for search (survey_app/search.py), kept up to date on
+    #: every flush.
+    search_text: Mapped[str] = mapped_column(sa.String(SEARCH_TEXT_LENGTH), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(20))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
@@ -90,3 +97,9 @@ class User(UserMixin, Base):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+
+@sa.event.listens_for(User, "before_insert")
+@sa.event.listens_for(User, "before_update")
+def _fold_user_for_search(_mapper, _connection, user: User) -> None:
+    user.search_text = search_text(user.username, user.full_name, limit=SEARCH_TEXT_LENGTH)

@@ -42,11 +42,11 @@ from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Channel
 from survey_app.models.surveys import Survey, SurveyVersion
-from survey_app.models.units import Unit
 from survey_app.polls import bp, services
 from survey_app.responses.services import parse_response_id, store_response
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
+from survey_app.units.picker import PICKER_ATTRS, unit_choices
 
 HONEYPOT = "website"
 DONE_COOKIE = "p_done"
@@ -215,7 +215,6 @@ def list_links():
             Survey.audience == Audience.WORKER_POLL.value, Survey.is_active.is_(True)
         )
     ).all()
-    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     state_labels = {
         services.LinkState.OPEN: _("open"),
         services.LinkState.NOT_YET: _("not open yet"),
@@ -227,7 +226,8 @@ def list_links():
         "polls/list_links.html",
         rows=services.list_links(db.session),
         polls=polls,
-        units=units,
+        units=unit_choices(db.session, _("— Choose a unit —")),
+        picker=PICKER_ATTRS,
         base_url=current_app.config["BASE_URL"],
         state_labels=state_labels,
     )
@@ -246,10 +246,13 @@ def _parse_local(value: str | None) -> datetime | None:
 def create_link():
     try:
         cap = request.form.get("max_responses", "").strip()
+        unit_code = request.form.get("unit", "").strip()
+        if not unit_code:
+            raise UserError(_("Choose the unit the poll link is for."))
         link = services.create_link(
             db.session,
             request.form.get("survey", ""),
-            request.form.get("unit", ""),
+            unit_code,
             opens_at=_parse_local(request.form.get("opens_at")),
             closes_at=_parse_local(request.form.get("closes_at")),
             max_responses=int(cap) if cap.isdigit() else None,
@@ -268,25 +271,52 @@ def _link(link_id: int) -> PollLink:
     return db.session.get(PollLink, link_id) or abort(404)
 
 
-@bp.post("/admin/polls/<int:link_id>/close")
+@bp.route("/admin/polls/<int:link_id>/close", methods=["GET", "POST"])
 @access(Perm.POLLS_MANAGE)
 def close_link(link_id: int):
-    return _set_closed(link_id, True)
+    """GET asks for confirmation (a page: it works without JavaScript), POST closes."""
+    link = _link(link_id)
+    if request.method == "GET":
+        return render_template(
+            "polls/close_link.html",
+            link=link,
+            url=services.poll_url(current_app.config["BASE_URL"], link),
+            responses=services.response_count(db.session, link),
+        )
+    _set_closed(link, True)
+    flash(
+        _(
+            "The poll link of %(unit)s (%(poll)s) is closed; workers who open it or scan its "
+            "QR code now see that the poll is closed. The answers already sent are kept.",
+            unit=link.unit.name,
+            poll=link.survey.title,
+        ),
+        "success",
+    )
+    return redirect(url_for(".list_links"))
 
 
 @bp.post("/admin/polls/<int:link_id>/reopen")
 @access(Perm.POLLS_MANAGE)
 def reopen_link(link_id: int):
-    return _set_closed(link_id, False)
-
-
-def _set_closed(link_id: int, closed: bool):
     link = _link(link_id)
+    _set_closed(link, False)
+    flash(
+        _(
+            "The poll link of %(unit)s (%(poll)s) is open again; workers can answer it.",
+            unit=link.unit.name,
+            poll=link.survey.title,
+        ),
+        "success",
+    )
+    return redirect(url_for(".list_links"))
+
+
+def _set_closed(link: PollLink, closed: bool) -> None:
     services.set_closed(db.session, link, closed, actor=current_user)
     db.session.commit()
     # After the commit: a request in between would otherwise read the old state again.
     services.forget_target(link.token)
-    return redirect(url_for(".list_links"))
 
 
 @bp.get("/admin/polls/<int:link_id>/qr.<fmt>")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from survey_app.errors import UserError
 from survey_app.models import audit
 from survey_app.models.units import Unit, UnitKind, may_sit_under
+from survey_app.search import fold, query_words
 
 
 class UnitError(UserError):
@@ -31,7 +31,11 @@ def all_units(session: Session) -> list[Unit]:
 
 
 def unit_tree(session: Session, query: str = "") -> list[TreeNode]:
-    """The whole tree (one query); with ``query``, only matches and their ancestors, opened."""
+    """The whole tree (one query); with ``query``, only matches and their ancestors, opened.
+
+    A unit matches when every word of the query is in its name or code, without
+    diacritics and with d for đ ("dak ha" finds LĐLĐ huyện Đắk Hà).
+    """
     units = all_units(session)
     nodes = {u.id: TreeNode(u) for u in units}
     roots: list[TreeNode] = []
@@ -42,15 +46,15 @@ def unit_tree(session: Session, query: str = "") -> list[TreeNode]:
     for node in nodes.values():
         node.children.sort(key=_sort_key)
     roots.sort(key=_sort_key)
-    needle = query.strip().casefold()
-    if not needle:
+    words = query_words(query)
+    if not words:
         # Open the national and provincial levels: the province's own units show at once.
         for root in roots:
             root.open = True
             for child in root.children:
                 child.open = True
         return roots
-    return [n for n in roots if _filter(n, needle)]
+    return [n for n in roots if _filter(n, words)]
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(UnitKind)}
@@ -58,19 +62,17 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(UnitKind)}
 
 def vietnamese_key(text: str) -> tuple[str, str]:
     """Sort Vietnamese as people expect: Đắk Hà beside Dak, not after Z."""
-    folded = text.casefold().replace("đ", "d")
-    base = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
-    return (base, folded)
+    return (fold(text), text.casefold())
 
 
 def _sort_key(node: TreeNode) -> tuple[int, tuple[str, str]]:
     return (_KIND_ORDER.get(UnitKind(node.unit.kind), 99), vietnamese_key(node.unit.name))
 
 
-def _filter(node: TreeNode, needle: str) -> bool:
+def _filter(node: TreeNode, words: list[str]) -> bool:
     """Keep nodes that match or have matching descendants; open the paths to matches."""
-    node.matches = needle in node.unit.name.casefold() or needle in node.unit.code.casefold()
-    node.children = [c for c in node.children if _filter(c, needle)]
+    node.matches = all(word in node.unit.search_text for word in words)
+    node.children = [c for c in node.children if _filter(c, words)]
     node.open = bool(node.children)
     return node.matches or bool(node.children)
 

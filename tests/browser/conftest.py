@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,17 @@ def small_tap_targets(page) -> list[str]:
         .filter(el => el.offsetParent !== null && !el.closest('.skip'))
         .filter(el => el.getBoundingClientRect().height < 44)
         .map(el => el.outerHTML.slice(0, 80))""")
+
+
+LAYOUT_CHECK = (Path(__file__).with_name("layout_check.js")).read_text(encoding="utf-8")
+
+
+def layout_problems(page, width: int) -> list[str]:
+    """Words broken across lines, anything wider than ``width``, controls under 44 px
+    (see layout_check.js). Opens every <details> and every page of a paged form first, so
+    that what they hold is measured too."""
+    page.evaluate("""() => {
+        for (const d of document.querySelectorAll("details")) d.open = true;
+        for (const s of document.querySelectorAll("[data-section][hidden]")) s.hidden = false;
+    }""")
+    return page.evaluate(LAYOUT_CHECK, width)

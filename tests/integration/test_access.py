@@ -19,6 +19,7 @@ STAFF = {"admin", "office", "reviewer", "organization"}
 EXPECTED: dict[str, str | set[str]] = {
     "main.index": SIGNED_IN,
     "main.healthz": ANYONE,
+    "main.favicon": ANYONE,
     "main.set_language": ANYONE,
     "auth.login": ANYONE,
     "auth.logout": SIGNED_IN,

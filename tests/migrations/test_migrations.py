@@ -62,8 +62,8 @@ def test_foreign_keys_are_enforced_on_every_backend(empty_app):
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO units (code, name, kind, parent_id, created_at, "
-                "updated_at) VALUES ('X', 'X', 'grassroots', 9999, "
+                "INSERT INTO units (code, name, kind, parent_id, search_text, created_at, "
+                "updated_at) VALUES ('X', 'X', 'grassroots', 9999, 'x', "
                 "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             )
         )
@@ -77,7 +77,29 @@ def test_unit_kind_is_checked_by_the_database(empty_app):
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO units (code, name, kind, created_at, updated_at) "
-                "VALUES ('X', 'X', 'kingdom', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                "INSERT INTO units (code, name, kind, search_text, created_at, updated_at) "
+                "VALUES ('X', 'X', 'kingdom', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             )
+        )
+
+
+def test_search_text_is_filled_for_existing_units_and_users(empty_app):
+    upgrade(revision="d1989278ecff")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO units (code, name, kind, created_at, updated_at) VALUES "
+            "('KT-DAKHA', 'LĐLĐ huyện Đắk Hà', 'district', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))
+        conn.execute(sa.text(
+            "INSERT INTO users (username, full_name, password_hash, role, is_active, login_id, "
+            "created_at) VALUES ('duc', 'Nguyễn Văn Đức', 'x', 'admin', true, 'l1', "
+            "CURRENT_TIMESTAMP)"
+        ))
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT search_text FROM units")).scalar() == (
+            "ldld huyen dak ha kt-dakha"
+        )
+        assert conn.execute(sa.text("SELECT search_text FROM users")).scalar() == (
+            "duc nguyen van duc"
         )
