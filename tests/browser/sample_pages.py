@@ -64,6 +64,8 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "catalog.fill": lambda w: [visit(Role.INSPECTOR.value, key=INSPECTION),
                                visit(Role.REPORTER.value, key=UNIT_REPORT)],
     "catalog.view_response": lambda w: [visit(key=INSPECTION, response_id=w.response_id)],
+    "catalog.list_responses": lambda w: [visit(key=INSPECTION),
+                                         visit(Role.REVIEWER.value, key=INSPECTION, unit="KT")],
     "polls.list_links": lambda w: [visit()],
     "polls.close_link": lambda w: [visit(link_id=w.poll_link_id)],
     "polls.posters": lambda w: [visit(id=w.poll_link_id)],
