@@ -134,3 +134,25 @@ def test_post_without_csrf_token_is_refused(client, make_user):
     assert response.status_code == 400
     assert "hết hạn" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # still signed out
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client, login_as, sample_survey):
+    login_as("inspector")
+    token = csrf_token(client, "/surveys/sample_check/fill")
+    depth = 100_000
+    response = client.post(
+        "/api/surveys/sample_check/responses",
+        data="[" * depth + "]" * depth,
+        content_type="application/json",
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json["error"]
+    nested_answers = '{"id": "5b0d8f0e-4a52-4a37-9f3a-2f5b3c1d9e70", "answers": ' + (
+        '{"a":' * depth + "1" + "}" * depth) + "}"
+    response = client.post(
+        "/api/surveys/sample_check/responses", data=nested_answers,
+        content_type="application/json",
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 400
