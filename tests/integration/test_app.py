@@ -2,8 +2,14 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
+from survey_app.access import access
+from survey_app.errors import ERROR_TITLES, UserError
 from tests.conftest import csrf_token
 
 
@@ -134,6 +140,59 @@ def test_post_without_csrf_token_is_refused(client, make_user):
     assert response.status_code == 400
     assert "hết hạn" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # still signed out
+
+
+class _Conflict(UserError):
+    status = 409
+
+
+FAILURES = {
+    **{status: (lambda status=status: abort(status)) for status in ERROR_TITLES if status != 500},
+    500: lambda: (_ for _ in ()).throw(RuntimeError("secret internals")),
+    "csrf": lambda: (_ for _ in ()).throw(CSRFError()),
+    "user": lambda: (_ for _ in ()).throw(_Conflict("Số phiếu này đã thuộc về phiếu khác.")),
+}
+EXPECTED_STATUS = {"csrf": 400, "user": 409}
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+@pytest.mark.parametrize("failure", list(FAILURES), ids=str)
+def test_error_pages_roll_back_a_failed_write_first(app, client, login_as, failure, accept):
+    """The view's write failed (the session needs a rollback) and then it fails: the error
+    page, which reads the signed-in user, is the Vietnamese one for every status."""
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    login_as("admin")
+
+    @access(public=True)
+    def failing_write():
+        current_user.full_name = "Tên mới"  # a change the failed flush takes back
+        db.session.add(User(username="x"))  # no password or role: refused at flush
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        FAILURES[failure]()
+
+    app.view_functions["main.healthz"], original = failing_write, app.view_functions["main.healthz"]
+    try:
+        response = client.get("/healthz", headers={"Accept": accept})
+    finally:
+        app.view_functions["main.healthz"] = original
+    status = EXPECTED_STATUS.get(failure, failure)
+    assert response.status_code == status
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body
+    if accept == "application/json":
+        assert response.json["status"] == status
+        title = response.json["error"]
+    else:
+        assert '<html lang="vi">' in body and "Đăng xuất" in body  # drawn for the user
+        title = re.search(r"<h1>(.*?)</h1>", body).group(1)
+    assert title == str(ERROR_TITLES[status if status in ERROR_TITLES else 400])
+    assert re.search("[ạảãàáâậầấẩẫăắằặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữìíịỉĩùúụủũ]", title)
+    if failure == "user":
+        shown = response.json["message"] if accept == "application/json" else body
+        assert "Số phiếu này đã thuộc về phiếu khác." in shown
 
 
 def test_deeply_nested_json_is_a_400_not_a_500(client, login_as, sample_survey):
