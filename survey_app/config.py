@@ -7,7 +7,23 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting that cannot work (a folder that cannot be made, a bad DATABASE_URL).
+
+    The message, lazily translated, names the setting's value so the operator can fix it.
+    """
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -17,15 +33,41 @@ def _flag(value: str | None, default: bool = False) -> bool:
 
 
 def _read_or_create_secret(path: Path) -> str:
-    """Return the secret stored in ``path``, generating it on first run (mode 0600)."""
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(value)
+    """Return the secret stored in ``path``, generating it on first run (mode 0600).
+
+    Raises ConfigError naming the file when it can be neither read nor made.
+    """
+    try:
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(value)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            _l("The secret key file %(path)s cannot be read or created: %(reason)s",
+               path=path, reason=_reason(exc))
+        ) from None
     return value
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _instance_folder(value: str | None) -> Path:
+    """The instance folder, made if missing. Raises ConfigError naming it."""
+    instance = Path(value or PROJECT_ROOT / "instance").resolve()
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            _l("The instance folder %(path)s (INSTANCE_PATH) cannot be created: %(reason)s",
+               path=instance, reason=_reason(exc))
+        ) from None
+    return instance
 
 
 @dataclass(frozen=True)
@@ -56,8 +98,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
-        instance.mkdir(parents=True, exist_ok=True)
+        instance = _instance_folder(env.get("INSTANCE_PATH"))
         secret = env.get("SECRET_KEY") or _read_or_create_secret(instance / "secret_key")
         database_url = env.get("DATABASE_URL") or sqlite_url(instance / "survey_app.sqlite3")
         return cls(
