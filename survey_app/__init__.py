@@ -151,15 +151,22 @@ def create_app(config: Settings | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from survey_app import models
+    from survey_app import database, models
     from survey_app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
+    url, sqlite_file = database.prepare_url(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SETTINGS"].instance_path
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.extensions["heartbeat"] = database.HeartbeatCheck()
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
 
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            if sqlite_file is not None:
+                database.watch_sqlite_file(db.engine, sqlite_file)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)

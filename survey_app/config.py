@@ -94,6 +94,8 @@ class Settings:
     #: How long a process reuses what it read of a poll link (closing a link, or a new
     #: survey version, reaches the other processes within this time). 0: read every time.
     poll_link_cache_seconds: float = 2.0
+    #: A good health check is reused this long (per process) before writing again.
+    healthz_reuse_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -147,6 +149,8 @@ class Settings:
             "POLL_POST_LIMIT": self.poll_post_limit,
             "POLL_LINK_CACHE_SECONDS": self.poll_link_cache_seconds,
             "COMPRESS_ALGORITHM": ["br", "gzip"],
+            # /healthz writes at most this often per process; in between it reuses the answer.
+            "HEALTHZ_REUSE_SECONDS": self.healthz_reuse_seconds,
         }
 
 

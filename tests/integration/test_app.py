@@ -10,25 +10,32 @@ from flask_wtf.csrf import CSRFError
 
 from survey_app.access import access
 from survey_app.errors import ERROR_TITLES, UserError
+from survey_app.models.base import utcnow
 from tests.conftest import csrf_token
 
 
-def test_healthz_answers_ok_when_database_answers(client):
+def test_healthz_answers_ok_when_database_takes_a_write(client, db):
+    from survey_app.models import Heartbeat
+
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "up"}
+    beat = db.session.get(Heartbeat, 1)
+    assert beat is not None and (utcnow() - beat.beat_at).total_seconds() < 60
 
 
-def test_healthz_answers_503_when_database_is_down(app, client, monkeypatch):
-    from survey_app.extensions import db
+def test_healthz_answers_503_when_database_is_down(tmp_path):
+    """A server that refuses connections (tests/integration/test_database_failures.py has
+    deleted and read-only databases)."""
+    from survey_app import create_app
+    from survey_app.config import Settings
 
-    def broken(*args, **kwargs):
-        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    monkeypatch.setattr(db.session, "execute", broken)
-    response = client.get("/healthz")
+    down = create_app(Settings(
+        instance_path=tmp_path, secret_key="k" * 40, testing=True, healthz_reuse_seconds=0,
+        database_url="postgresql+psycopg://nobody:secret@127.0.0.1:9/none?connect_timeout=2"))
+    response = down.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["database"] == "down"
+    assert response.json == {"status": "unavailable", "database": "down"}
 
 
 def test_unknown_page_is_a_vietnamese_404_without_trace(client):

@@ -125,6 +125,17 @@ def test_bootstrap_names_a_secret_key_file_that_cannot_be_read(tmp_path):
     _refused(result, str(tmp_path / "secret_key"))
 
 
+def test_bootstrap_names_a_database_url_that_is_not_one(tmp_path):
+    result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "khong-phai-url"})
+    _refused(result, "DATABASE_URL", "khong-phai-url")
+
+
+def test_bootstrap_names_a_sqlite_folder_that_does_not_exist(tmp_path):
+    missing = tmp_path / "khong-co" / "db.sqlite3"
+    result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{missing}"})
+    _refused(result, str(missing.parent))
+
+
 def test_bootstrap_names_a_database_it_cannot_reach_without_its_password(tmp_path):
     url = "postgresql+psycopg://nobody:mat-khau-bi-mat@127.0.0.1:9/none?connect_timeout=2"
     result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url})
