@@ -183,6 +183,10 @@ def _init_extensions(app: Flask) -> None:
     def load_user(login_id: str):
         from sqlalchemy import select
 
+        from survey_app.auth import sessions
+
+        if not sessions.is_current():
+            return None  # too old, or not made by signing in (a remember-me cookie)
         user = db.session.scalars(
             select(models.User).where(models.User.login_id == login_id)
         ).first()

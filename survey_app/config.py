@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -57,6 +58,22 @@ def _reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
+def _lifetime_hours(value: str | None, default: float) -> float:
+    """SESSION_LIFETIME_HOURS: a positive number of hours. Raises ConfigError naming it."""
+    if value is None or value.strip() == "":
+        return default
+    try:
+        hours = float(value.replace(",", "."))
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours < 24 * 366:
+        raise ConfigError(
+            _l("SESSION_LIFETIME_HOURS must be a number of hours above 0, not “%(value)s”.",
+               value=value)
+        )
+    return hours
+
+
 def _instance_folder(value: str | None) -> Path:
     """The instance folder, made if missing. Raises ConfigError naming it."""
     instance = Path(value or PROJECT_ROOT / "instance").resolve()
@@ -96,6 +113,8 @@ class Settings:
     poll_link_cache_seconds: float = 2.0
     #: A good health check is reused this long (per process) before writing again.
     healthz_reuse_seconds: float = 1.0
+    #: A sign-in ends this long after it was made, however much it is used (auth/sessions.py).
+    session_lifetime_hours: float = 12.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -116,6 +135,7 @@ class Settings:
             min_group_size=int(env.get("MIN_GROUP_SIZE") or 5),
             poll_post_limit=env.get("POLL_POST_LIMIT") or "20 per minute",
             poll_link_cache_seconds=float(env.get("POLL_LINK_CACHE_SECONDS") or 2.0),
+            session_lifetime_hours=_lifetime_hours(env.get("SESSION_LIFETIME_HOURS"), 12.0),
             surveys_path=Path(env.get("SURVEYS_PATH") or PROJECT_ROOT / "surveys").resolve(),
         )
 
@@ -131,6 +151,10 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            # Flask refuses a session cookie signed longer ago than this; auth/sessions.py
+            # also ends a sign-in this old, however recently its cookie was signed again.
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.session_lifetime_hours),
+            "REMEMBER_COOKIE_DURATION": timedelta(hours=self.session_lifetime_hours),
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "BABEL_DEFAULT_LOCALE": "vi",
