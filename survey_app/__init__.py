@@ -7,6 +7,7 @@ import logging
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import URLSafeTimedSerializer
@@ -22,6 +23,17 @@ CONTENT_SECURITY_POLICY = (
 
 LOCALES = ("vi", "en")
 LOCALE_COOKIE = "lang"
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested too deep for Python's parser counted as bad JSON
+    (a 400 from every ``get_json``) rather than a RecursionError (a 500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -108,6 +120,7 @@ def create_app(config: Settings | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    app.json = JSONProvider(app)
     app.config.update(settings.flask_config())
     app.config["SETTINGS"] = settings
     app.session_interface = SessionInterface()
@@ -138,15 +151,22 @@ def create_app(config: Settings | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from survey_app import models
+    from survey_app import database, models
     from survey_app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
+    url, sqlite_file = database.prepare_url(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SETTINGS"].instance_path
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.extensions["heartbeat"] = database.HeartbeatCheck()
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
 
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            if sqlite_file is not None:
+                database.watch_sqlite_file(db.engine, sqlite_file)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)
@@ -163,6 +183,10 @@ def _init_extensions(app: Flask) -> None:
     def load_user(login_id: str):
         from sqlalchemy import select
 
+        from survey_app.auth import sessions
+
+        if not sessions.is_current():
+            return None  # too old, or not made by signing in (a remember-me cookie)
         user = db.session.scalars(
             select(models.User).where(models.User.login_id == login_id)
         ).first()

@@ -6,18 +6,41 @@ import sys
 from pathlib import Path
 
 import click
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
+from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app.extensions import db
 
 
 def _create_app() -> Flask:
     from survey_app import create_app
+    from survey_app.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.secho(_in_vietnamese(exc), err=True, fg="red")
+        sys.exit(1)
+
+
+def _in_vietnamese(exc: Exception) -> str:
+    """The message of an error raised before the app exists, translated as the app would."""
+    from flask_babel import Babel
+
+    from survey_app.config import PROJECT_ROOT
+
+    bare = Flask(__name__)
+    bare.config.update(
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "survey_app" / "translations"),
+    )
+    Babel(bare)
+    with bare.app_context():
+        return _("Error: %(message)s", message=str(exc))
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
@@ -36,10 +59,16 @@ def bootstrap_command() -> None:
     """Apply migrations and load first-run data (departments, roster, admin)."""
     from survey_app.accounts.services import bootstrap
 
-    upgrade()
-    result = bootstrap(db.session)
-    db.session.commit()
-    _sync()
+    try:
+        upgrade()
+        result = bootstrap(db.session)
+        db.session.commit()
+        _sync()
+    except (SQLAlchemyError, CommandError) as exc:
+        db.session.rollback()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(_("Error: the database %(url)s cannot be used: %(reason)s",
+               url=db.engine.url.render_as_string(hide_password=True), reason=reason))
     click.echo(
         _("Ready: %(d)d departments and %(u)d units loaded.", d=result.departments, u=result.units)
     )

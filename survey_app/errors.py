@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -50,15 +53,73 @@ ERROR_HINTS = {
 }
 
 
+def _roll_back() -> None:
+    """End the request's failed transaction before anything else reads the database.
+
+    A failed write leaves the session unusable (PendingRollbackError), and the error page
+    itself reads the signed-in user.
+    """
+    from survey_app.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("Rolling back before an error page failed", exc_info=True)
+
+
 def render_error(status: int, message: str | None = None):
+    _roll_back()
     wants_json = (
         request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
     )
-    title = str(ERROR_TITLES.get(status, ERROR_TITLES[500]))
-    hint = message or str(ERROR_HINTS.get(status, ERROR_HINTS[500]))
+    # a status without its own text (a 409 from a service) reads like its class: ours or theirs
+    near = 500 if status >= 500 else 400
+    title = str(ERROR_TITLES.get(status, ERROR_TITLES[near]))
+    hint = message or str(ERROR_HINTS.get(status, ERROR_HINTS[near]))
     if wants_json:
         return {"error": title, "message": hint, "status": status}, status
-    return render_template("errors/error.html", status=status, title=title, hint=hint), status
+    try:
+        page = render_template("errors/error.html", status=status, title=title, hint=hint)
+    except Exception:  # the page needs the database (the user) or a template: the bare page
+        log.exception("The error page could not be rendered; sending the plain one")
+        page = plain_error_page(status, title, hint)
+    return page, status
+
+
+def plain_error_page(status: int, title: str, hint: str) -> str:
+    """The error page without a template, a user or the database; every value escaped."""
+    values = {
+        "lang": str(get_locale() or "vi"),
+        "css": url_for("static", filename="css/app.css"),
+        "status": status,
+        "title": title,
+        "hint": hint,
+        "home": url_for("main.index"),
+        "back": _("Back to the home page"),
+    }
+    return PLAIN_PAGE.format(**{name: escape(str(value)) for name, value in values.items()})
+
+
+PLAIN_PAGE = """<!doctype html>
+<html lang="{lang}">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+  <link rel="stylesheet" href="{css}">
+</head>
+<body>
+  <main>
+    <section class="card error-page">
+      <p class="status">{status}</p>
+      <h1>{title}</h1>
+      <p>{hint}</p>
+      <p class="actions"><a class="button" href="{home}">{back}</a></p>
+    </section>
+  </main>
+</body>
+</html>
+"""
 
 
 def register_error_handlers(app: Flask) -> None:

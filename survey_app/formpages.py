@@ -74,6 +74,7 @@ def register_template_helpers(app: Flask) -> None:
         text=rendering.text,
         client_schema=rendering.client_schema,
         repeat_row_count=rendering.repeat_row_count,
+        stored_row_count=rendering.stored_row_count,
         indicator_change_text=indicator_change_text,
         form_messages=form_messages,
     )

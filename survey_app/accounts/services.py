@@ -151,15 +151,20 @@ def update_user(
     is_active: bool,
     actor=None,
 ) -> User:
-    """Change role, unit, department, name or the active flag. Raises AccountError."""
+    """Change role, unit, department, name or the active flag; a change of the first four
+    ends the user's sessions. Raises AccountError."""
     role_enum, unit, department = _resolve(session, role, unit_code, department_code)
     if actor is not None and user.id == actor.id and (role_enum is not Role.ADMIN or not is_active):
         raise AccountError(_("You cannot take away your own administrator access."))
-    was_active = user.is_active
+    before = (user.role, user.unit, user.department, user.is_active)
     user.role, user.unit, user.department = role_enum.value, unit, department
     user.full_name, user.is_active = full_name.strip(), is_active
-    if was_active and not is_active:
-        user.login_id = new_login_id()  # signs the account out everywhere
+    # What the account may reach changed: whoever holds one of its sessions signs in again.
+    # Administrators editing themselves keep their session (they cannot lower their access).
+    if before != (user.role, user.unit, user.department, user.is_active) and (
+        actor is None or actor.id != user.id
+    ):
+        user.login_id = new_login_id()
     session.flush()
     audit.record(
         session,
@@ -178,6 +183,12 @@ def reset_password(session: Session, user: User, password: str, *, actor=None) -
     user.set_password(password)
     session.flush()
     audit.record(session, "user.password_reset", user.username, actor=actor)
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every session of ``user`` (a new login_id: the cookies carry the old one)."""
+    user.login_id = new_login_id()
+    session.flush()
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

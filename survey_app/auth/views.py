@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from survey_app.access import access
-from survey_app.accounts.services import authenticate
-from survey_app.auth import bp
+from survey_app.accounts.services import authenticate, sign_out_everywhere
+from survey_app.auth import bp, sessions
 from survey_app.auth.forms import LoginForm
 from survey_app.extensions import db, limiter
 from survey_app.main.views import safe_next
@@ -52,7 +52,7 @@ def login():
         user = authenticate(db.session, form.username.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session at sign-in: nothing carried over
-            login_user(user)
+            sessions.start(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
         g.login_failed = True
@@ -64,6 +64,9 @@ def login():
 @bp.post("/logout")
 @access(login=True)
 def logout():
+    # Ends every session of the account, a copy of this cookie included.
+    sign_out_everywhere(db.session, current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

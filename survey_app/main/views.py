@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey_app import LOCALE_COOKIE, LOCALES
@@ -15,6 +15,9 @@ from survey_app.extensions import db
 from survey_app.formpages import current_locale
 from survey_app.main import bp
 from survey_app.main.services import home_tiles
+from survey_app.models.base import utcnow
+
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -27,10 +30,14 @@ def index():
 @bp.get("/healthz")
 @access(public=True)
 def healthz():
+    """200 only when the database takes a committed write: answering reads is not enough
+    (a read-only or deleted SQLite file still answers SELECT 1)."""
     try:
-        db.session.execute(text("SELECT 1"))
+        current_app.extensions["heartbeat"].check(
+            db.engine, now=utcnow(), reuse_seconds=current_app.config["HEALTHZ_REUSE_SECONDS"]
+        )
     except SQLAlchemyError:
-        db.session.rollback()
+        log.warning("Health check: the database does not take writes", exc_info=True)
         return {"status": "unavailable", "database": "down"}, 503
     return {"status": "ok", "database": "up"}
 

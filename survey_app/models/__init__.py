@@ -2,6 +2,7 @@
 
 from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base
+from survey_app.models.health import Heartbeat
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Answer, Channel, Response
 from survey_app.models.surveys import Survey, SurveyVersion
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Channel",
     "Department",
+    "Heartbeat",
     "PollLink",
     "Response",
     "Role",

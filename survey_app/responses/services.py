@@ -119,14 +119,19 @@ def answers_of(session: Session, response_id: uuid.UUID) -> list[Answer]:
 
 def stored_values(definition: Definition, answers: Iterable[Answer]) -> dict[str, list[str]]:
     """Answer rows back as field names and typed strings (to show or export a response)."""
-    parents = {child.key: q.key for q in definition.questions() for child in q.questions}
+    parents = {
+        key: q.key
+        for q in definition.questions()
+        for child in q.questions
+        for key in (child.key, *(row.key for row in child.rows))  # a matrix answers by row
+    }
     values: dict[str, list[str]] = {}
     for answer in answers:
         name = answer.question_key
-        if answer.part:
-            name = f"{name}.{answer.part}"
         if answer.repeat_index is not None and name in parents:
             name = f"{parents[name]}.{answer.repeat_index}.{name}"
+        if answer.part:  # after the row: an indicator's baseline in a repeat is rep.N.key.part
+            name = f"{name}.{answer.part}"
         values.setdefault(name, []).append(_as_text(answer))
     return values
 

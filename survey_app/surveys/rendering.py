@@ -57,14 +57,18 @@ def compact_repeats(definition: Definition, form: Mapping[str, list[str]]) -> di
 
 def repeat_row_count(question: Question, values: Mapping[str, list[str]]) -> int:
     """How many rows to show: those with values, at least ``min_rows``, and at least one."""
+    return min(max(stored_row_count(question, values), question.min_rows, 1), question.max_rows)
+
+
+def stored_row_count(question: Question, values: Mapping[str, list[str]]) -> int:
+    """How many rows of a repeat ``values`` hold (0 when none; a stored response shows them)."""
     prefix = question.key + "."
     indexes = [
         int(name.split(".")[1])
         for name in values
         if name.startswith(prefix) and _REPEAT_FIELD.match(name)
     ]
-    count = max(indexes, default=-1) + 1
-    return min(max(count, question.min_rows, 1), question.max_rows)
+    return max(indexes, default=-1) + 1
 
 
 def default_values(definition: Definition) -> dict[str, list[str]]:

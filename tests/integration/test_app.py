@@ -2,27 +2,40 @@
 
 import re
 
+import pytest
 import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
+from survey_app.access import access
+from survey_app.errors import ERROR_TITLES, UserError
+from survey_app.models.base import utcnow
 from tests.conftest import csrf_token
 
 
-def test_healthz_answers_ok_when_database_answers(client):
+def test_healthz_answers_ok_when_database_takes_a_write(client, db):
+    from survey_app.models import Heartbeat
+
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "up"}
+    beat = db.session.get(Heartbeat, 1)
+    assert beat is not None and (utcnow() - beat.beat_at).total_seconds() < 60
 
 
-def test_healthz_answers_503_when_database_is_down(app, client, monkeypatch):
-    from survey_app.extensions import db
+def test_healthz_answers_503_when_database_is_down(tmp_path):
+    """A server that refuses connections (tests/integration/test_database_failures.py has
+    deleted and read-only databases)."""
+    from survey_app import create_app
+    from survey_app.config import Settings
 
-    def broken(*args, **kwargs):
-        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
-
-    monkeypatch.setattr(db.session, "execute", broken)
-    response = client.get("/healthz")
+    down = create_app(Settings(
+        instance_path=tmp_path, secret_key="k" * 40, testing=True, healthz_reuse_seconds=0,
+        database_url="postgresql+psycopg://nobody:secret@127.0.0.1:9/none?connect_timeout=2"))
+    response = down.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.json["database"] == "down"
+    assert response.json == {"status": "unavailable", "database": "down"}
 
 
 def test_unknown_page_is_a_vietnamese_404_without_trace(client):
@@ -134,3 +147,78 @@ def test_post_without_csrf_token_is_refused(client, make_user):
     assert response.status_code == 400
     assert "hết hạn" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302  # still signed out
+
+
+class _Conflict(UserError):
+    status = 409
+
+
+FAILURES = {
+    **{status: (lambda status=status: abort(status)) for status in ERROR_TITLES if status != 500},
+    500: lambda: (_ for _ in ()).throw(RuntimeError("secret internals")),
+    "csrf": lambda: (_ for _ in ()).throw(CSRFError()),
+    "user": lambda: (_ for _ in ()).throw(_Conflict("Số phiếu này đã thuộc về phiếu khác.")),
+}
+EXPECTED_STATUS = {"csrf": 400, "user": 409}
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+@pytest.mark.parametrize("failure", list(FAILURES), ids=str)
+def test_error_pages_roll_back_a_failed_write_first(app, client, login_as, failure, accept):
+    """The view's write failed (the session needs a rollback) and then it fails: the error
+    page, which reads the signed-in user, is the Vietnamese one for every status."""
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    login_as("admin")
+
+    @access(public=True)
+    def failing_write():
+        current_user.full_name = "Tên mới"  # a change the failed flush takes back
+        db.session.add(User(username="x"))  # no password or role: refused at flush
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        FAILURES[failure]()
+
+    app.view_functions["main.healthz"], original = failing_write, app.view_functions["main.healthz"]
+    try:
+        response = client.get("/healthz", headers={"Accept": accept})
+    finally:
+        app.view_functions["main.healthz"] = original
+    status = EXPECTED_STATUS.get(failure, failure)
+    assert response.status_code == status
+    body = response.get_data(as_text=True)
+    assert "secret internals" not in body and "Traceback" not in body
+    if accept == "application/json":
+        assert response.json["status"] == status
+        title = response.json["error"]
+    else:
+        assert '<html lang="vi">' in body and "Đăng xuất" in body  # drawn for the user
+        title = re.search(r"<h1>(.*?)</h1>", body).group(1)
+    assert title == str(ERROR_TITLES[status if status in ERROR_TITLES else 400])
+    assert re.search("[ạảãàáâậầấẩẫăắằặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữìíịỉĩùúụủũ]", title)
+    if failure == "user":
+        shown = response.json["message"] if accept == "application/json" else body
+        assert "Số phiếu này đã thuộc về phiếu khác." in shown
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(client, login_as, sample_survey):
+    login_as("inspector")
+    token = csrf_token(client, "/surveys/sample_check/fill")
+    depth = 100_000
+    response = client.post(
+        "/api/surveys/sample_check/responses",
+        data="[" * depth + "]" * depth,
+        content_type="application/json",
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json["error"]
+    nested_answers = '{"id": "5b0d8f0e-4a52-4a37-9f3a-2f5b3c1d9e70", "answers": ' + (
+        '{"a":' * depth + "1" + "}" * depth) + "}"
+    response = client.post(
+        "/api/surveys/sample_check/responses", data=nested_answers,
+        content_type="application/json",
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 400

@@ -1,4 +1,6 @@
-"""Signing in and out, throttling, disabled accounts."""
+"""Signing in and out, throttling, disabled accounts, what ends a session."""
+
+import pytest
 
 from survey_app.extensions import db as _db
 from survey_app.models import AuditEvent
@@ -151,3 +153,143 @@ def test_with_redis_unreachable_limits_fall_back_to_memory(tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[401, 401, 429]"
+
+
+def _copy_of(client, app):
+    """Another browser holding a copy of ``client``'s session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def _logout(client, user, db):
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
+
+
+def _reset_password(client, user, db):
+    from survey_app.accounts.services import reset_password
+
+    reset_password(db.session, user, "mat-khau-moi-123")
+
+
+def _changed(**changes):
+    def change(client, user, db):
+        from survey_app.accounts.services import update_user
+
+        fields = {"role": user.role, "unit_code": user.unit.code if user.unit else None,
+                  "department_code": user.department.code if user.department else None,
+                  "full_name": user.full_name, "is_active": user.is_active}
+        update_user(db.session, user, **{**fields, **changes})
+
+    return change
+
+
+ENDINGS = {
+    "logout": _logout,
+    "password reset": _reset_password,
+    "disabled": _changed(is_active=False),
+    "role change": _changed(role="inspector", unit_code=None),
+    "unit change": _changed(unit_code="KT-DAKTO"),
+}
+
+
+@pytest.mark.parametrize("ending", list(ENDINGS))
+def test_a_session_cookie_copied_before_is_refused_after(ending, app, client, make_user, db):
+    user = make_user("reporter")
+    post_login(client, user.username, PASSWORD)
+    copied = _copy_of(client, app)
+    assert copied.get("/").status_code == 200
+    ENDINGS[ending](client, user, db)
+    db.session.commit()
+    refused = copied.get("/")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    assert client.get("/").status_code == 302  # the browser that was signed in, too
+
+
+def test_a_department_change_ends_a_reviewers_sessions(app, client, make_user, db):
+    user = make_user("reviewer")
+    post_login(client, user.username, PASSWORD)
+    copied = _copy_of(client, app)
+    _changed(department_code="TOCHUC")(client, user, db)
+    db.session.commit()
+    assert copied.get("/").status_code == 302
+
+
+def test_a_new_name_keeps_the_session(app, client, make_user, db):
+    user = make_user("inspector")
+    post_login(client, user.username, PASSWORD)
+    _changed(full_name="Nguyễn Văn A")(client, user, db)
+    db.session.commit()
+    assert client.get("/").status_code == 200
+
+
+def test_an_admin_editing_their_own_unit_stays_signed_in(client, make_user, db):
+    from survey_app.accounts.services import update_user
+
+    admin = make_user("admin")
+    post_login(client, admin.username, PASSWORD)
+    update_user(db.session, admin, role="admin", unit_code="KT-DAKHA", department_code=None,
+                full_name="", is_active=True, actor=admin)
+    db.session.commit()
+    assert client.get("/").status_code == 200
+
+
+def _signed_in_hours_ago(client, hours: float) -> None:
+    import time
+
+    from survey_app.auth.sessions import SIGNED_IN_AT
+
+    with client.session_transaction() as session:
+        session[SIGNED_IN_AT] = int(time.time() - hours * 3600)
+
+
+def test_a_session_older_than_its_lifetime_is_refused(app, client, make_user):
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() / 3600
+    assert lifetime == 12
+    user = make_user("office")
+    post_login(client, user.username, PASSWORD)
+    _signed_in_hours_ago(client, lifetime - 0.1)
+    assert client.get("/").status_code == 200
+    _signed_in_hours_ago(client, lifetime + 0.1)
+    refused = client.get("/")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    assert post_login(client, user.username, PASSWORD).status_code == 302  # signs in again
+    assert client.get("/").status_code == 200
+
+
+def test_a_session_without_a_sign_in_time_is_refused(app, client, make_user):
+    from survey_app.auth.sessions import SIGNED_IN_AT
+
+    user = make_user("office")
+    post_login(client, user.username, PASSWORD)
+    with client.session_transaction() as session:
+        del session[SIGNED_IN_AT]
+    assert client.get("/").status_code == 302
+
+
+def test_a_remember_me_cookie_does_not_sign_in(app, client, make_user):
+    """Flask-Login would sign in from a valid remember_token cookie; none is ever issued,
+    and one made with the app's own key is refused (it carries no sign-in time)."""
+    from flask_login.utils import encode_cookie
+
+    user = make_user("admin")
+    with app.test_request_context():
+        forged = encode_cookie(user.login_id)
+    client.set_cookie(app.config.get("REMEMBER_COOKIE_NAME", "remember_token"), forged)
+    assert client.get("/").status_code == 302
+    response = post_login(client, user.username, PASSWORD)
+    assert "remember_token" not in response.headers.get("Set-Cookie", "")
+
+
+def test_session_lifetime_is_read_from_the_environment(tmp_path):
+    from datetime import timedelta
+
+    from survey_app.config import ConfigError, Settings
+
+    env = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40}
+    settings = Settings.from_env({**env, "SESSION_LIFETIME_HOURS": "8"})
+    assert settings.flask_config()["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
+    assert Settings.from_env(env).session_lifetime_hours == 12
+    for wrong in ("0", "-3", "mười", "nan"):
+        with pytest.raises(ConfigError, match="SESSION_LIFETIME_HOURS"):
+            Settings.from_env({**env, "SESSION_LIFETIME_HOURS": wrong})

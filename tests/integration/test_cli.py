@@ -91,3 +91,53 @@ def test_console_script_runs_from_project_root(tmp_path):
     assert result.returncode == 0, result.stderr
     for command in ("bootstrap", "units", "users", "db", "run"):
         assert command in result.stdout
+
+
+def _bootstrap_with(env: dict[str, str]):
+    from click.testing import CliRunner
+
+    from survey_app.cli import main
+
+    return CliRunner().invoke(main, ["bootstrap"], env=env)
+
+
+def _refused(result, *named: str) -> str:
+    output = result.output
+    assert result.exit_code == 1, output
+    assert "Traceback" not in output and result.exception is None or isinstance(
+        result.exception, SystemExit)
+    assert output.startswith("Lỗi: "), output
+    for text in named:
+        assert text in output, output
+    return output
+
+
+def test_bootstrap_names_an_instance_folder_that_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = _bootstrap_with({"INSTANCE_PATH": str(blocker / "instance"), "DATABASE_URL": ""})
+    _refused(result, str(blocker / "instance"), "INSTANCE_PATH")
+
+
+def test_bootstrap_names_a_secret_key_file_that_cannot_be_read(tmp_path):
+    (tmp_path / "secret_key").mkdir()
+    result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": ""})
+    _refused(result, str(tmp_path / "secret_key"))
+
+
+def test_bootstrap_names_a_database_url_that_is_not_one(tmp_path):
+    result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "khong-phai-url"})
+    _refused(result, "DATABASE_URL", "khong-phai-url")
+
+
+def test_bootstrap_names_a_sqlite_folder_that_does_not_exist(tmp_path):
+    missing = tmp_path / "khong-co" / "db.sqlite3"
+    result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{missing}"})
+    _refused(result, str(missing.parent))
+
+
+def test_bootstrap_names_a_database_it_cannot_reach_without_its_password(tmp_path):
+    url = "postgresql+psycopg://nobody:mat-khau-bi-mat@127.0.0.1:9/none?connect_timeout=2"
+    result = _bootstrap_with({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url})
+    output = _refused(result, "postgresql+psycopg://nobody:***@127.0.0.1:9/none")
+    assert "mat-khau-bi-mat" not in output

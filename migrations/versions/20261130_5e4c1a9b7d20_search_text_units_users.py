@@ -1,8 +1,8 @@
 """search text of units and users
 
 Revision ID: 5e4c1a9b7d20
-Revises: d1989278ecff
-Create Date: 2026-12-01 09:00:00.000000
+Revises: 8ec4d8aa9463
+Create Date: 2026-11-30 10:00:00.000000
 
 Units and users get a ``search_text`` column: name and code (username and full name)
 folded as survey_app/search.py folds them, so that "dak ha" finds "Đắk Hà" with LIKE on
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e4c1a9b7d20'
-down_revision = 'd1989278ecff'
+down_revision = '8ec4d8aa9463'
 branch_labels = None
 depends_on = None
 
