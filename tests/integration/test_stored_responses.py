@@ -82,7 +82,9 @@ def test_every_branch_of_every_survey_is_stored_and_opens(path, app, client, log
     if definition.audience is Audience.WORKER_POLL:
         _check_poll(app, db, definition, sets)
         return
-    login_as("reporter")
+    # the role that fills surveys of this audience (an inspector the checklists, a reporter
+    # the unit reports)
+    login_as("inspector" if definition.audience is Audience.INSPECTION else "reporter")
     for answers in sets:
         data = {
             "csrf_token": csrf_token(client, f"/surveys/{definition.key}/fill"),
