@@ -165,6 +165,40 @@ def test_page_and_server_read_and_write_numbers_alike(
     assert node_side(batch, numbers, tmp_dir) == python_side(batch, numbers)
 
 
+# --------------------------------------------------------------------------
+# The shipped surveys use the rule
+# --------------------------------------------------------------------------
+
+
+def test_shipped_surveys_count_people_unions_and_events_in_whole_numbers() -> None:
+    import yaml
+
+    from survey_app.surveys.loader import load_file
+
+    decimals, phones = set(), set()
+    for path in sorted((ROOT / "surveys").glob("*.yaml")):
+        definition = load_file(path)
+        written = yaml.safe_load(path.read_text(encoding="utf-8"))
+        declared = {
+            q["key"]: q.get("number_type")
+            for s in written["sections"]
+            for q in s["questions"]
+            if q["type"] == "indicator"
+        }
+        for question in definition.all_questions():
+            if question.type.value == "indicator":
+                assert declared[question.key] in ("integer", "decimal"), question.key  # said
+                if not question.is_integer:
+                    decimals.add(question.key)
+            if question.type.value == "decimal":
+                decimals.add(question.key)
+            if question.type.value == "phone":
+                phones.add(question.key)
+    # money (million VND) and a percentage are the only figures with decimals
+    assert decimals == {"a14_ind_lam_loi", "a12_ty_le_vung_manh"}
+    assert phones == {"dien_thoai"}
+
+
 def test_number_defaults_are_put_in_the_form_as_they_read_back() -> None:
     from survey_app.surveys.loader import load_definition
     from survey_app.surveys.rendering import default_values
