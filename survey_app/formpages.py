@@ -8,30 +8,35 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Flask
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from survey_app.surveys import rendering
-from survey_app.surveys.model import Definition, QType
-from survey_app.surveys.validation import ValidationResult, indicator_change, validate
+from survey_app.surveys.model import NUMBER_TYPES, Definition, QType
+from survey_app.surveys.numbers import NumberProblem, format_number, parse_number
+from survey_app.surveys.validation import (
+    ValidationResult,
+    indicator_change,
+    number_message,
+    validate,
+)
 
 
 def current_locale() -> str:
     return str(get_locale() or "vi")
 
 
-def form_messages() -> dict[str, str]:
-    """The texts the browser shows while checking answers (the server says the same)."""
-    return {
+def form_messages(definition: Definition | None = None) -> dict[str, str]:
+    """The texts the browser shows while checking answers (the server says the same).
+
+    Only those the form can need (all without a definition): a worker poll asks no numbers,
+    dates or repeats, and its page must stay light on a cheap phone.
+    """
+    types = {q.type for q in definition.all_questions()} if definition else set(QType)
+    messages = {
         "required": _("This question is required."),
         "requiredMultiple": _("Choose at least one answer."),
         "requiredRow": _("Choose an answer for this row."),
-        "integer": _("Enter a whole number."),
-        "decimal": _("Enter a number, e.g. 12.5 or 12,5."),
-        "date": _("Enter a date as YYYY-MM-DD, e.g. 2017-06-30."),
-        "min": _("Enter a number of at least %(min)s.", min="{min}"),
-        "max": _("Enter a number of at most %(max)s.", max="{max}"),
-        "range": _("Enter a number between %(min)s and %(max)s.", min="{min}", max="{max}"),
         "maxLength": _("At most %(n)s characters.", n="{n}"),
         "constraint": _("This answer is not valid."),
         "choice": _("Choose one of the listed answers."),
@@ -39,26 +44,62 @@ def form_messages() -> dict[str, str]:
         "page": _("Part %(n)s of %(total)s", n="{n}", total="{total}"),
         "draftRestored": _("Your unsent answers on this phone were restored."),
         "draftDiscard": _("Start again"),
-        "change": _("Change: %(diff)s (%(pct)s)", diff="{diff}", pct="{pct}"),
-        "removeRow": _("Remove this row"),
+    }
+    if types & NUMBER_TYPES:
+        messages |= {
+            "min": _("Enter a number of at least %(min)s.", min="{min}"),
+            "max": _("Enter a number of at most %(max)s.", max="{max}"),
+            "range": _("Enter a number between %(min)s and %(max)s.", min="{min}", max="{max}"),
+            **_number_messages(),
+        }
+    if QType.INDICATOR in types:
+        messages["change"] = _("Change: %(diff)s (%(pct)s)", diff="{diff}", pct="{pct}")
+    if QType.PHONE in types:
+        messages["phone"] = _("Enter the phone number in digits only, e.g. 0905123456.")
+    if QType.DATE in types:
+        messages["date"] = _("Enter a date as YYYY-MM-DD, e.g. 2017-06-30.")
+    if QType.REPEAT in types:
+        messages["removeRow"] = _("Remove this row")
+    return messages
+
+
+def _number_messages() -> dict[str, str]:
+    """The server's words for refused numbers (validation.number_message), by the code the
+    page's skip-logic.js gives, with {placeholders} for what the page fills in."""
+    slots = {"thousands": "{thousands}", "decimal": "{decimal}", "written": "{written}", "n": "{n}"}
+
+    def words(code: str, *, integer: bool = False) -> str:
+        return number_message(NumberProblem(code, slots), integer=integer)
+
+    codes = ("fraction", "spaces", "grouping", "ambiguous", "english", "decimals", "large")
+    return {
+        "integer": words("malformed", integer=True),
+        "decimal": words("malformed"),
+        **{code: words(code) for code in codes},
+        "ambiguousInteger": words("ambiguous", integer=True),
     }
 
 
 def _signed(number: float) -> str:
-    text = format_decimal(round(number, 2))
-    return f"+{text}" if number > 0 else text
+    """A change with its sign, to two decimals: +12; -0,5; 0 (survey-form.js's signed)."""
+    text = format_number(number, 2)
+    return f"+{text}" if number > 0 and text != "0" else text
 
 
-def indicator_change_text(baseline: str, current: str) -> str:
-    """The computed change shown under an indicator, e.g. "Thay đổi: +12 (+15,3%)"."""
+def _number(value: str | float | None) -> float | None:
+    """A stored number as it is; typed text read by the one rule (numbers.parse_number)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return None
+    number, _problem = parse_number(value)
+    return number
 
-    def number(value: str) -> float | None:
-        try:
-            return float(value.replace(",", "."))
-        except (AttributeError, ValueError):
-            return None
 
-    b, c = number(baseline), number(current)
+def indicator_change_text(baseline: str | float | None, current: str | float | None) -> str:
+    """The computed change shown under an indicator, e.g. "Thay đổi: +12 (+15,3%)", from
+    what was typed (the form) or what was stored (a response)."""
+    b, c = _number(baseline), _number(current)
     if b is None or c is None:
         return ""
     diff, pct = indicator_change(b, c)
@@ -78,6 +119,8 @@ def register_template_helpers(app: Flask) -> None:
         indicator_change_text=indicator_change_text,
         form_messages=form_messages,
     )
+    # Every number a page shows: {{ value|number }} gives 1.250 and 12,5 (issue 9).
+    app.jinja_env.filters["number"] = format_number
 
 
 @dataclass

@@ -13,15 +13,13 @@
  * stays authoritative: tests/vectors/relevance.json runs through both sides.
  */
 import { evaluate, toBool } from './expr.js';
+import { parseNumber } from './numbers.js';
 
 const REPEAT_NAME = /^([a-z][a-z0-9_]*)\.(0|[1-9][0-9]{0,2})\.([a-z][a-z0-9_]*)$/;
-// The server's patterns (validation.py); a decimal comma is what Vietnamese habits produce.
-const INTEGER_TEXT = /^[+-]?[0-9]+$/;
-const DECIMAL_TEXT = /^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$/;
+const PHONE_TEXT = /^[0-9]+$/;
 const DATE_TEXT = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 // C0 controls other than tab and newline, and DEL: the server refuses them in text.
 const FORBIDDEN_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
-const MAX_ABS_NUMBER = 1e15;
 const CHOICE_TYPES = new Set([
   'single_choice', 'multiple_choice', 'yes_no', 'rating', 'matrix_row',
 ]);
@@ -40,11 +38,11 @@ function filled(raw) {
   return [...new Set(texts.filter((text) => text !== ''))];
 }
 
-/** A number typed with a decimal point or comma, or null. */
-export function parseNumber(text, integer = false) {
-  const trimmed = String(text ?? '').trim();
-  if (!(integer ? INTEGER_TEXT : DECIMAL_TEXT).test(trimmed)) return null;
-  return Number(trimmed.replace(',', '.'));
+// The data-messages key for a number problem (as validation.number_message words it).
+function numberCode(problem, integer) {
+  if (problem.code === 'malformed') return integer ? 'integer' : 'decimal';
+  if (problem.code === 'ambiguous' && integer) return 'ambiguousInteger';
+  return problem.code;
 }
 
 /** An ISO date 'YYYY-MM-DD' that exists in the calendar. */
@@ -79,8 +77,9 @@ export function cleanAnswer(rules, raw) {
   switch (rules.type) {
     case 'integer':
     case 'decimal': {
-      const number = parseNumber(text, rules.type === 'integer');
-      if (number === null || Math.abs(number) > MAX_ABS_NUMBER) return fail(rules.type);
+      const integer = rules.type === 'integer';
+      const { value: number, problem } = parseNumber(text, { integer });
+      if (problem) return fail(numberCode(problem, integer), problem.params);
       // both bounds go along: the server words "between {min} and {max}" when it has both
       const bounds = Object.fromEntries(
         ['min', 'max'].filter((key) => rules[key] !== undefined).map((key) => [key, rules[key]]),
@@ -91,6 +90,12 @@ export function cleanAnswer(rules, raw) {
     }
     case 'date':
       return isIsoDate(text) ? { value: text, problem: null } : fail('date');
+    case 'phone':
+      if (!PHONE_TEXT.test(text)) return fail('phone');
+      if (rules.maxLength && text.length > rules.maxLength) {
+        return fail('maxLength', { n: rules.maxLength });
+      }
+      return { value: text, problem: null };
     case 'text':
     case 'long_text':
       if (FORBIDDEN_CHARS.test(text)) return fail('constraint');
@@ -276,8 +281,8 @@ export function rowIsEmpty(state, answers, repeat, row) {
 
 /**
  * The problem with one field's answer, or null: {code, params?, message?}.
- * Codes match the keys of the page's data-messages: required, integer, decimal, date,
- * choice, min, max, maxLength, constraint (with the survey's own message when it has one).
+ * Codes are the keys of the page's data-messages (formpages.form_messages); a constraint
+ * carries the survey's own message when it has one.
  * A non-relevant field, or a field of an empty repeat row, has no problem.
  */
 export function checkAnswer(schema, state, answers, name) {

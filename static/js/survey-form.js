@@ -16,9 +16,10 @@
  * (formpages.form_messages, already translated).
  */
 import {
-  checkAnswer, fieldInfo, isRelevant, parseNumber, relevance,
+  checkAnswer, fieldInfo, isRelevant, relevance,
 } from './skip-logic.js';
 import { clearDraft, debounce, loadDraft, saveDraft } from './draft-store.js';
+import { formatNumber, parseNumber } from './numbers.js';
 
 const CONTROL_NAME = /^_|^csrf_token$/;
 const QUESTION = '.q[data-field], .matrix-row[data-field]';
@@ -41,7 +42,6 @@ class SurveyForm {
     this.form = form;
     this.schema = JSON.parse(form.dataset.schema);
     this.messages = JSON.parse(form.dataset.messages || '{}');
-    this.lang = document.documentElement.lang || 'vi';
     this.paged = this.schema.layout !== 'single';
     this.draftKey = form.dataset.draftKey || null;
     this.state = null;
@@ -286,8 +286,9 @@ class SurveyForm {
    */
   messageFor(problem, name) {
     if (problem.code === 'constraint' && problem.message) return problem.message;
+    // bounds are numbers, written as the page writes numbers; suggestions are text already
     const params = Object.fromEntries(Object.entries(problem.params ?? {})
-      .map(([key, value]) => [key, this.numberText(value)]));
+      .map(([key, value]) => [key, typeof value === 'number' ? formatNumber(value) : value]));
     const type = fieldInfo(this.schema, name)?.rules.type;
     const precise = {
       min: 'max' in params ? 'range' : null,
@@ -296,12 +297,6 @@ class SurveyForm {
     }[problem.code];
     const { messages } = this;
     return fill(messages[precise] ?? messages[problem.code] ?? messages.constraint ?? '', params);
-  }
-
-  /** A bound as the server writes it: no grouping, a decimal comma in Vietnamese. */
-  numberText(number) {
-    const text = String(number);
-    return this.lang === 'vi' ? text.replace('.', ',') : text;
   }
 
   /** Where a field's error goes and what it describes, matching survey.html. */
@@ -574,7 +569,7 @@ class SurveyForm {
   /** "Change: +12 (+15,3%)" under an indicator, as formpages.indicator_change_text. */
   updateChange(paragraph) {
     const name = paragraph.dataset.changeFor;
-    const value = (field) => parseNumber(this.form.elements.namedItem(field)?.value ?? '');
+    const value = (field) => parseNumber(this.form.elements.namedItem(field)?.value ?? '').value;
     const baseline = value(`${name}.baseline`);
     const current = value(name);
     if (baseline === null || current === null) {
@@ -589,11 +584,10 @@ class SurveyForm {
     });
   }
 
+  /** A change with its sign, to two decimals: +12; -0,5; 0 (formpages._signed). */
   signed(number) {
-    const format = new Intl.NumberFormat(this.lang, { maximumFractionDigits: 2 });
-    const rounded = Math.round(number * 100) / 100;
-    const text = format.format(rounded === 0 ? 0 : rounded);
-    return rounded > 0 ? `+${text}` : text;
+    const text = formatNumber(number, 2);
+    return number > 0 && text !== '0' ? `+${text}` : text;
   }
 
   // ------------------------------------------------------------------ drafts

@@ -102,14 +102,11 @@ def _bold(sheet, value):
     return cell
 
 
-def _cell(definition: Definition, name: str, items: list[str] | None):
+def _cell(definition: Definition, name: str, items: list | None):
     if not items:
         return None
     key = name.split(".")[-1] if name.count(".") == 2 else name.split(".")[0]
     question = definition.question(key)
     if question is not None and question.type in (QType.INTEGER, QType.DECIMAL, QType.INDICATOR):
-        try:
-            return float(items[0]) if "." in items[0] else int(items[0])
-        except ValueError:
-            return items[0]
-    return " ".join(items)
+        return items[0]  # stored as a number: a numeric cell, an int when whole
+    return " ".join(str(item) for item in items)

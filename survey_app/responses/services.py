@@ -117,31 +117,34 @@ def answers_of(session: Session, response_id: uuid.UUID) -> list[Answer]:
     )
 
 
-def stored_values(definition: Definition, answers: Iterable[Answer]) -> dict[str, list[str]]:
-    """Answer rows back as field names and typed strings (to show or export a response)."""
+def stored_values(
+    definition: Definition, answers: Iterable[Answer]
+) -> dict[str, list[str | int | float]]:
+    """Answer rows back by field name (to show or export a response): numbers as numbers (an
+    int when whole; pages write them with the ``number`` filter), everything else as text."""
     parents = {
         key: q.key
         for q in definition.questions()
         for child in q.questions
         for key in (child.key, *(row.key for row in child.rows))  # a matrix answers by row
     }
-    values: dict[str, list[str]] = {}
+    values: dict[str, list[str | int | float]] = {}
     for answer in answers:
         name = answer.question_key
         if answer.repeat_index is not None and name in parents:
             name = f"{parents[name]}.{answer.repeat_index}.{name}"
         if answer.part:  # after the row: an indicator's baseline in a repeat is rep.N.key.part
             name = f"{name}.{answer.part}"
-        values.setdefault(name, []).append(_as_text(answer))
+        values.setdefault(name, []).append(_value(answer))
     return values
 
 
-def _as_text(answer: Answer) -> str:
+def _value(answer: Answer) -> str | int | float:
     if answer.value_choice is not None:
         return answer.value_choice
     if answer.value_number is not None:
         number = answer.value_number
-        return str(int(number)) if float(number).is_integer() else repr(number)
+        return int(number) if float(number).is_integer() else float(number)
     if answer.value_date is not None:
         return answer.value_date.isoformat()
     return answer.value_text or ""

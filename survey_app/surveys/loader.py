@@ -47,6 +47,7 @@ from survey_app.surveys.expressions import ExpressionError, Tree, find_cycle, pa
 from survey_app.surveys.model import (
     BASELINE,
     CONTENT_AREAS,
+    NUMBER_KINDS,
     Audience,
     Choice,
     Definition,
@@ -89,7 +90,7 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 VALUE_PATTERN = r"^[A-Za-z0-9_.-]+$"
 NON_BLANK_PATTERN = r"\S"
 
-DEFAULT_MAX_LENGTH = {QType.TEXT: 500, QType.LONG_TEXT: 5000}
+DEFAULT_MAX_LENGTH = {QType.TEXT: 500, QType.LONG_TEXT: 5000, QType.PHONE: 15}
 DEFAULT_RATING = (1, 5)
 MAX_RATING_SPAN = 10
 DEFAULT_MAX_ROWS = 20
@@ -120,6 +121,8 @@ _ANSWERED = _BASE | {"required", "constraint", "constraint_message", "default"}
 _ALLOWED: dict[QType, frozenset[str]] = {
     QType.TEXT: _ANSWERED | {"max_length"},
     QType.LONG_TEXT: _ANSWERED | {"max_length"},
+    # A phone number is someone's own: no default.
+    QType.PHONE: _ANSWERED - {"default"} | {"max_length"},
     QType.INTEGER: _ANSWERED | {"min", "max"},
     QType.DECIMAL: _ANSWERED | {"min", "max"},
     QType.SINGLE_CHOICE: _ANSWERED | {"choices"},
@@ -132,7 +135,7 @@ _ALLOWED: dict[QType, frozenset[str]] = {
     QType.NOTE: _BASE,
     # An indicator answers with two numbers, so one default cannot describe it.
     QType.INDICATOR: _BASE
-    | {"required", "constraint", "constraint_message", "min", "max", "unit"}
+    | {"required", "constraint", "constraint_message", "min", "max", "unit", "number_type"}
     | {"baseline_label", "current_label"},
     QType.REPEAT: _BASE | {"questions", "min_rows", "max_rows"},
 }
@@ -1134,8 +1137,14 @@ class _Builder:
         """The fields that depend on the type; None when something is wrong."""
         fields: dict[str, Any] = {}
         ok = True
+        if qtype is QType.INDICATOR:
+            # Counts say `number_type: integer`; without it an indicator takes decimals, as
+            # it did before the key existed (issue 9).
+            number_type = data.get("number_type")
+            fields["number_type"] = number_type if number_type in NUMBER_KINDS else "decimal"
         if qtype in (QType.INTEGER, QType.DECIMAL, QType.INDICATOR):
-            bounds = self.build_bounds(data, path, whole=qtype is QType.INTEGER)
+            whole = qtype is QType.INTEGER or fields.get("number_type") == "integer"
+            bounds = self.build_bounds(data, path, whole=whole)
             if bounds is None:
                 return None
             fields["min"], fields["max"] = bounds

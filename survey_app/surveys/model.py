@@ -36,6 +36,7 @@ class Audience(StrEnum):
 class QType(StrEnum):
     TEXT = "text"
     LONG_TEXT = "long_text"
+    PHONE = "phone"
     INTEGER = "integer"
     DECIMAL = "decimal"
     SINGLE_CHOICE = "single_choice"
@@ -55,6 +56,9 @@ CHOICE_TYPES = frozenset(
 )
 NUMBER_TYPES = frozenset({QType.INTEGER, QType.DECIMAL, QType.INDICATOR})
 TEXT_TYPES = frozenset({QType.TEXT, QType.LONG_TEXT})
+#: What an indicator's ``number_type`` may say (an integer or decimal question says it by
+#: its type).
+NUMBER_KINDS = ("integer", "decimal")
 CONTENT_AREAS = ("1.1", "1.2", "1.3", "1.4")
 BASELINE = "baseline"
 
@@ -116,6 +120,8 @@ class Question:
     choices: tuple[Choice, ...] = ()
     rows: tuple[MatrixRow, ...] = ()
     unit: Text | None = None
+    #: Indicators: ``integer`` (counts: whole numbers only) or ``decimal`` (the default).
+    number_type: str | None = None
     baseline_label: Text | None = None
     current_label: Text | None = None
     #: Repeat groups: the questions of one row, and how many rows are allowed.
@@ -130,6 +136,13 @@ class Question:
     @property
     def is_choice(self) -> bool:
         return self.type in CHOICE_TYPES
+
+    @property
+    def is_integer(self) -> bool:
+        """Whether the answers are whole numbers (an integer question, an integer indicator)."""
+        return self.type is QType.INTEGER or (
+            self.type is QType.INDICATOR and self.number_type == "integer"
+        )
 
     @functools.cached_property
     def choice_values(self) -> frozenset[str]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey_app.surveys.model import BASELINE, Definition, QType, Question, Text
+from survey_app.surveys.numbers import input_text
 
 _REPEAT_FIELD = re.compile(r"^([a-z][a-z0-9_]*)\.(\d{1,3})\.([a-z][a-z0-9_]*)$")
 
@@ -82,6 +83,8 @@ def default_values(definition: Definition) -> dict[str, list[str]]:
             values[question.key] = [str(v) for v in default]
         elif isinstance(default, bool):
             values[question.key] = ["yes" if default else "no"]
+        elif isinstance(default, int | float):
+            values[question.key] = [input_text(default)]  # 1.125 must not come back as 1125
         else:
             values[question.key] = [str(default)]
     return values
@@ -150,11 +153,8 @@ def _add_fields(
                 "question": question.key,
             }
     elif question.type is QType.INDICATOR:
-        fields[f"{question.key}.{BASELINE}"] = {
-            **rules,
-            "type": "decimal",
-            "question": question.key,
-        }
-        fields[question.key] = {**rules, "type": "decimal", "question": question.key}
+        kind = "integer" if question.is_integer else "decimal"
+        fields[f"{question.key}.{BASELINE}"] = {**rules, "type": kind, "question": question.key}
+        fields[question.key] = {**rules, "type": kind, "question": question.key}
     else:
         fields[question.key] = rules

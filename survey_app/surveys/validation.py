@@ -36,7 +36,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from flask_babel import get_locale, gettext, ngettext
 
-from survey_app.surveys.expressions import evaluate, references, to_bool, to_string
+from survey_app.surveys.expressions import evaluate, references, to_bool
 from survey_app.surveys.model import (
     BASELINE,
     CHOICE_TYPES,
@@ -46,6 +46,13 @@ from survey_app.surveys.model import (
     QType,
     Question,
     Section,
+)
+from survey_app.surveys.numbers import (
+    MAX_ABS_NUMBER,
+    NumberProblem,
+    format_number,
+    input_text,
+    parse_number,
 )
 
 __all__ = [
@@ -57,6 +64,7 @@ __all__ = [
     "ValidationResult",
     "expression_answers",
     "indicator_change",
+    "number_message",
     "relevance",
     "validate",
 ]
@@ -72,10 +80,7 @@ MAX_FIELDS = 2000
 MAX_VALUE_LENGTH = 10_000
 """Most characters accepted in one submitted value, whatever its question's max_length."""
 
-MAX_ABS_NUMBER = 10**15
-"""Largest accepted magnitude: beyond about 9e15 floats stop holding every whole number."""
-
-DEFAULT_MAX_LENGTH = {QType.TEXT: 500, QType.LONG_TEXT: 5000}
+DEFAULT_MAX_LENGTH = {QType.TEXT: 500, QType.LONG_TEXT: 5000, QType.PHONE: 15}
 
 CONTROL_FIELDS = frozenset({"csrf_token"})
 """Control fields besides every name starting with ``_``."""
@@ -84,8 +89,7 @@ _UNKNOWN_SHOWN = 10  # unknown names listed in the message; the rest become "…
 _NAME_SHOWN = 60  # characters of one unknown name shown
 _BIG_INDEX = 10**9  # stands for any row index with more digits than this
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+_PHONE = re.compile(r"[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ROW_INDEX = re.compile(r"0|[1-9][0-9]*")
 # C0 controls other than tab and newline, and DEL: invisible, and NUL cannot be stored.
@@ -93,6 +97,7 @@ _FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _KIND = {
     **{qtype: "text" for qtype in TEXT_TYPES},
+    QType.PHONE: "text",
     QType.INTEGER: "number",
     QType.DECIMAL: "number",
     QType.INDICATOR: "number",
@@ -289,6 +294,9 @@ def _field_name(repeat: str | None, row: int | None, local: str) -> str:
 def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A number sent as a number (JSON): typed text that reads back as that number.
+        return input_text(value)
     return "" if value is None else str(value)
 
 
@@ -329,53 +337,80 @@ def _locale() -> str:
     return locale.language if locale is not None else "vi"
 
 
-def _number_text(number: float, locale: str) -> str:
-    """A bound as people write it: no '.0', and a decimal comma in Vietnamese."""
-    text = to_string(float(number))
-    return text.replace(".", ",") if locale == "vi" else text
+def _number_text(number: float) -> str:
+    """A bound as people write it, in any language: 1.250; 12,5."""
+    return format_number(number)
 
 
 def _too_long(limit: int, count: int) -> str:
     return ngettext(
-        "Enter at most %(num)d character (now %(count)d).",
-        "Enter at most %(num)d characters (now %(count)d).",
+        "Enter at most %(limit)s character (now %(count)s).",
+        "Enter at most %(limit)s characters (now %(count)s).",
         limit,
-        count=count,
+        limit=format_number(limit),
+        count=format_number(count),
     )
 
 
-def _parse_number(text: str, qtype: QType) -> tuple[int | float | None, str | None]:
-    """Integers as int; decimals as float; indicators as int when typed whole, else float."""
-    if qtype is QType.INTEGER:
-        if not _INTEGER.fullmatch(text):
-            return None, gettext("Enter a whole number.")
-    elif not _DECIMAL.fullmatch(text):
-        return None, gettext("Enter a number, e.g. 12.5 or 12,5.")
-    if _INTEGER.fullmatch(text) and qtype is not QType.DECIMAL:
-        # Check the length first: int() refuses very long digit strings.
-        if len(text.lstrip("+-").lstrip("0")) > 16:
-            return None, gettext("This number is too large.")
-        number: int | float = int(text)
-    else:
-        number = float(text.replace(",", "."))
-    if not math.isfinite(number) or abs(number) > MAX_ABS_NUMBER:
-        return None, gettext("This number is too large.")
+def number_message(problem: NumberProblem, *, integer: bool) -> str:
+    """What to tell a person whose typed number was refused (the page says the same)."""
+    code, params = problem.code, problem.params
+    if code == "malformed":
+        if integer:
+            return gettext("Enter a whole number, e.g. 25 or 1.250.")
+        return gettext("Enter a number, e.g. 1.250 or 12,5.")
+    if code == "fraction":
+        return gettext("Enter a whole number, without decimals.")
+    if code == "spaces":
+        return gettext("Write the number without spaces, e.g. 1.250.")
+    if code == "grouping":
+        return gettext(
+            "Put a dot between each group of three digits (1.250.000) "
+            "and a comma before the decimals (12,5)."
+        )
+    if code == "ambiguous" and integer:
+        return gettext("Group thousands with a dot: %(thousands)s.", **params)
+    if code == "ambiguous":
+        return gettext(
+            "“%(thousands)s” or “%(decimal)s”? Write %(thousands)s for thousands, "
+            "or %(decimal)s for a decimal.",
+            **params,
+        )
+    if code == "english":
+        return gettext(
+            "Write %(written)s: a dot groups thousands and a comma marks the decimals.",
+            **params,
+        )
+    if code == "decimals":
+        return gettext("Enter at most %(n)s digits after the decimal comma.", **params)
+    return gettext("This number is too large.")
+
+
+def _parse_number(text: str, question: Question) -> tuple[int | float | None, str | None]:
+    """Integers and integer indicators as int; decimals as float; decimal indicators as int
+    when typed whole, else float (numbers.parse_number reads the text)."""
+    integer = question.is_integer
+    number, problem = parse_number(text, integer=integer)
+    if problem is not None or number is None:
+        return None, number_message(problem or NumberProblem("malformed"), integer=integer)
+    if question.type is QType.DECIMAL:
+        number = float(number)
     return number, None
 
 
-def _range_error(question: Question, number: float, locale: str) -> str | None:
+def _range_error(question: Question, number: float) -> str | None:
     low, high = question.min, question.max
     if (low is None or number >= low) and (high is None or number <= high):
         return None
     if low is not None and high is not None:
         return gettext(
             "Enter a number between %(min)s and %(max)s.",
-            min=_number_text(low, locale),
-            max=_number_text(high, locale),
+            min=_number_text(low),
+            max=_number_text(high),
         )
     if low is not None:
-        return gettext("Enter a number of at least %(min)s.", min=_number_text(low, locale))
-    return gettext("Enter a number of at most %(max)s.", max=_number_text(high, locale))
+        return gettext("Enter a number of at least %(min)s.", min=_number_text(low))
+    return gettext("Enter a number of at most %(max)s.", max=_number_text(high))
 
 
 def _clean_one(question: Question, text: str, locale: str) -> tuple[Any, str | None]:
@@ -388,10 +423,17 @@ def _clean_one(question: Question, text: str, locale: str) -> tuple[Any, str | N
         if len(text) > limit:
             return None, _too_long(limit, len(text))
         return text, None
+    if qtype is QType.PHONE:
+        if not _PHONE.fullmatch(text):
+            return None, gettext("Enter the phone number in digits only, e.g. 0905123456.")
+        limit = question.max_length or DEFAULT_MAX_LENGTH[qtype]
+        if len(text) > limit:
+            return None, _too_long(limit, len(text))
+        return text, None
     if qtype in (QType.INTEGER, QType.DECIMAL, QType.INDICATOR):
-        number, error = _parse_number(text, qtype)
+        number, error = _parse_number(text, question)
         if error is None and number is not None:
-            error = _range_error(question, number, locale)
+            error = _range_error(question, number)
         return (None, error) if error else (number, None)
     if qtype is QType.DATE:
         if not _DATE.fullmatch(text):
@@ -694,7 +736,7 @@ def validate(
     items, too_many = _read_form(form)
     if too_many:
         result.errors[FORM_ERROR] = gettext(
-            "The form has too many fields (more than %(max)d).", max=MAX_FIELDS
+            "The form has too many fields (more than %(max)s).", max=format_number(MAX_FIELDS)
         )
         return result
 
@@ -731,7 +773,10 @@ def validate(
         form_problems.append(_unknown_message(unknown))
     if too_long:
         form_problems.append(
-            gettext("An answer is too long (more than %(max)d characters).", max=MAX_VALUE_LENGTH)
+            gettext(
+                "An answer is too long (more than %(max)s characters).",
+                max=format_number(MAX_VALUE_LENGTH),
+            )
         )
     if form_problems:
         result.errors[FORM_ERROR] = " ".join(form_problems)

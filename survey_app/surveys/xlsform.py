@@ -70,6 +70,9 @@ them back into an indicator: they come back as two decimal questions. Likewise a
 back as separate ``single_choice`` questions, a yes/no or rating question as a
 ``single_choice``; rating end labels, ``unit``, repeat row limits and the survey description
 are not exported.
+
+Numbers (issue 9): an indicator with ``number_type: integer`` exports two ``integer``
+questions instead of decimals, and a ``phone`` question exports as ``text``.
 """
 
 from __future__ import annotations
@@ -1552,7 +1555,7 @@ class _Exporter:
             self.indicator(question)
         else:
             cells = self.base_cells(question)
-            if qtype in (QType.TEXT, QType.LONG_TEXT):
+            if qtype in (QType.TEXT, QType.LONG_TEXT, QType.PHONE):
                 row_type = "text"
                 if qtype is QType.LONG_TEXT:
                     cells["appearance"] = "multiline"
@@ -1565,7 +1568,7 @@ class _Exporter:
             self.add(row_type, question.key, **cells)
 
     def indicator(self, question: Question) -> None:
-        """A field-list group with the two decimals (see the module docstring)."""
+        """A field-list group with the two numbers (see the module docstring)."""
         group = {**_text_cells("label", question.label), **_text_cells("hint", question.hint),
                  "relevant": self.expression(question.relevant), "appearance": "field-list"}
         self.add("begin_group", question.key, **group)
@@ -1582,7 +1585,8 @@ class _Exporter:
                 cells["required"] = "yes"
             if constraint:
                 cells |= _text_cells("constraint_message", question.constraint_message)
-            self.add("decimal", self.renames[field_name], **cells)
+            row_type = "integer" if question.is_integer else "decimal"
+            self.add(row_type, self.renames[field_name], **cells)
         self.add("end_group")
 
     def section(self, section: Section) -> None:

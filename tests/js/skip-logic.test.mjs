@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import {
   checkAnswer, checkAnswers, expressionValue, fieldInfo, isIsoDate, isRelevant,
-  parseNumber, relevance, relevantNames, rowCounts,
+  relevance, relevantNames, rowCounts,
 } from '../../static/js/skip-logic.js';
 
 const vectorsUrl = new URL('../vectors/relevance.json', import.meta.url);
@@ -49,6 +49,8 @@ const schema = {
       constraint: tree.atLeastOne, constraintMessage: 'At least one.',
     },
     share: { type: 'decimal', section: 's1', max: 1.5 },
+    amount: { type: 'decimal', section: 's1' },
+    phone: { type: 'phone', section: 's1', maxLength: 12 },
     visited: { type: 'date', section: 's1', constraint: tree.notFuture },
     docs: { type: 'multiple_choice', section: 's1', choices: ['a', 'b', 'c'] },
     m_pay: {
@@ -70,15 +72,15 @@ function check(answers, name) {
   return checkAnswer(schema, state, answers, name);
 }
 
-test('numbers accept a decimal comma; integers only digits', () => {
-  assert.equal(parseNumber('12,5'), 12.5);
-  assert.equal(parseNumber(' -0.25 '), -0.25);
-  assert.equal(parseNumber(',5'), 0.5);
-  assert.equal(parseNumber('1e3'), null);
-  assert.equal(parseNumber('1.2.3'), null);
-  assert.equal(parseNumber('12', true), 12);
-  assert.equal(parseNumber('12,0', true), null);
-  assert.equal(parseNumber(''), null);
+test('numbers are read the Vietnamese way (tests/vectors/numbers.json has the rule)', () => {
+  const f = schema.fields;
+  assert.equal(expressionValue(f.amount, '1.250'), 1250);
+  assert.equal(expressionValue(f.amount, '1.250.000'), 1250000);
+  assert.equal(expressionValue(f.amount, '12,5'), 12.5);
+  assert.equal(expressionValue(f.amount, ' 12.5 '), 12.5);
+  assert.equal(expressionValue({ type: 'integer' }, '1.250'), 1250);
+  assert.equal(expressionValue(f.amount, '1,250'), null); // refused: counts as empty
+  assert.equal(expressionValue(f.amount, '1e3'), null);
 });
 
 test('dates must exist in the calendar', () => {
@@ -118,12 +120,36 @@ test('required, and a hidden required question is not', () => {
 });
 
 test('number format, min and max', () => {
-  assert.deepEqual(check({ count: '3.5' }, 'count'), { code: 'integer' });
+  assert.deepEqual(check({ count: '3.5' }, 'count'), { code: 'fraction' });
+  assert.deepEqual(check({ count: '3,0' }, 'count'), { code: 'fraction' });
+  assert.deepEqual(check({ count: 'ba' }, 'count'), { code: 'integer' });
+  assert.deepEqual(check({ count: '1,250' }, 'count'),
+    { code: 'ambiguousInteger', params: { thousands: '1.250', decimal: '1,25' } });
+  assert.deepEqual(check({ amount: '1,250' }, 'amount'),
+    { code: 'ambiguous', params: { thousands: '1.250', decimal: '1,25' } });
+  assert.deepEqual(check({ amount: '1,250.5' }, 'amount'),
+    { code: 'english', params: { written: '1.250,5' } });
+  assert.deepEqual(check({ amount: '1 250' }, 'amount'), { code: 'spaces' });
+  assert.deepEqual(check({ amount: '1.25.000' }, 'amount'), { code: 'grouping' });
+  assert.deepEqual(check({ amount: '0,1234567' }, 'amount'),
+    { code: 'decimals', params: { n: '6' } });
+  assert.deepEqual(check({ amount: '2.000.000.000.000.000' }, 'amount'), { code: 'large' });
+  assert.equal(check({ amount: '1.250,5' }, 'amount'), null);
   assert.deepEqual(check({ count: '-1' }, 'count'), { code: 'min', params: { min: 0, max: 100 } });
   assert.deepEqual(check({ count: '101' }, 'count'), { code: 'max', params: { min: 0, max: 100 } });
   assert.deepEqual(check({ share: 'abc' }, 'share'), { code: 'decimal' });
   assert.deepEqual(check({ share: '1,6' }, 'share'), { code: 'max', params: { max: 1.5 } });
   assert.equal(check({ share: '1,5' }, 'share'), null);
+});
+
+test('phone numbers are digits only', () => {
+  assert.equal(check({ phone: '0905123456' }, 'phone'), null);
+  assert.equal(expressionValue(schema.fields.phone, '0905123456'), '0905123456'); // text
+  for (const typed of ['0905 123 456', '+84905123456', '0905.123.456', 'số máy']) {
+    assert.deepEqual(check({ phone: typed }, 'phone'), { code: 'phone' });
+  }
+  assert.deepEqual(check({ phone: '0905123456789' }, 'phone'),
+    { code: 'maxLength', params: { n: 12 } });
 });
 
 test('constraints, with the survey message, `.` and other answers', () => {

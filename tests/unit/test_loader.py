@@ -224,6 +224,7 @@ def test_defaults_are_filled_in(all_types: Definition) -> None:
 
     assert get("q_text").max_length == 500
     assert get("q_long").max_length == 5000
+    assert get("q_phone").max_length == 15
     assert get("r_name").max_length == 500
     assert (get("q_repeat").min_rows, get("q_repeat").max_rows) == (0, 20)
     assert (get("q_bounded_repeat").min_rows, get("q_bounded_repeat").max_rows) == (1, 5)
@@ -241,6 +242,28 @@ def test_default_values_are_typed_answers(all_types: Definition) -> None:
     assert default("q_dec") == 2.0 and isinstance(default("q_dec"), float)
     assert default("q_date") == date(2017, 10, 5)
     assert default("q_long") is None
+
+
+def test_an_indicator_says_whether_it_counts(all_types: Definition) -> None:
+    counted, plain = all_types.question("q_ind_labels"), all_types.question("q_ind")
+    assert counted is not None and plain is not None
+    assert counted.number_type == "integer" and counted.is_integer
+    assert plain.number_type == "decimal" and not plain.is_integer  # the default: compatible
+    assert all_types.question("q_int").is_integer  # type: ignore[union-attr]
+    assert not all_types.question("q_dec").is_integer  # type: ignore[union-attr]
+
+
+def test_a_counted_indicator_takes_whole_bounds_and_a_known_number_type() -> None:
+    assert_problem(
+        with_questions("- {key: q1, type: indicator, label: A, number_type: integer, min: 0.5}"),
+        "- {key: q1",
+        "q1",
+        "“min” must be a whole number for this type of question.",
+    )
+    problems = problems_in(
+        with_questions("- {key: q1, type: indicator, label: A, number_type: whole}")
+    )
+    assert any("number_type" in p.message and "integer" in p.message for p in problems), problems
 
 
 def test_integer_bounds_written_as_whole_floats_become_ints(all_types: Definition) -> None:
@@ -739,6 +762,10 @@ def test_duplicate_keys(block: str) -> None:
          "label: C}]}", "required", "A repeat group cannot be required; use “min_rows” instead."),
         ("{key: q1, type: yes_no, label: A, choices: [{value: a, label: A}]}", "choices",
          "A yes_no question gets its choices (yes: Có, no: Không) automatically"),
+        ("{key: q1, type: integer, label: A, number_type: integer}", "number_type",
+         "“number_type” cannot be used on a question of type “integer”."),
+        ("{key: q1, type: phone, label: A, default: '0905123456'}", "default",
+         "“default” cannot be used on a question of type “phone”."),
     ],
 )  # fmt: skip
 def test_property_that_does_not_belong_to_the_type(

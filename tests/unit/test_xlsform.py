@@ -1075,3 +1075,26 @@ sections:
     assert rows["dv_current_2"]["type"] == "decimal"
     assert rows["ghi_chu"]["relevant"] == "${dv_current_2} > ${dv_current}"
     compile_with_pyxform(data)
+
+
+def test_counted_indicators_export_as_integers_and_phones_as_text():
+    definition = load_definition("""
+key: dem
+title: Đếm
+audience: unit_report
+sections:
+  - key: s1
+    title: Phần 1
+    questions:
+      - {key: dv, type: indicator, number_type: integer, label: Đoàn viên, min: 0}
+      - {key: thu_nhap, type: indicator, label: Thu nhập}
+      - {key: dt, type: phone, label: Số điện thoại}
+""", "dem.yaml", expected_key="dem")
+    data = export_xlsform(definition)
+    rows = survey_rows(data)
+    assert rows["dv_baseline"]["type"] == rows["dv_current"]["type"] == "integer"
+    assert rows["thu_nhap_baseline"]["type"] == rows["thu_nhap_current"]["type"] == "decimal"
+    assert rows["dt"]["type"] == "text"
+    compile_with_pyxform(data)
+    back = load(import_xlsform(data, "dem"), "dem")
+    assert back.question("dv_current").type.value == "integer"  # type: ignore[union-attr]
