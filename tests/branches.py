@@ -102,8 +102,11 @@ class Candidates:
                       if 0 < n <= min(limit, 22)]
             texts += [s for s in sorted(self.strings) if s and len(s) <= limit]
             return [[t] for t in texts] + [[]]
+        if q.type is QType.PHONE:  # digits only, as many as the checks allow
+            lengths = sorted({10, *(int(n) for n in self.numbers if 0 < n <= 15)})
+            return [["0912345678901234"[:n]] for n in lengths] + [[]]
         if q.type in (QType.INTEGER, QType.DECIMAL, QType.INDICATOR):
-            integer = q.type is QType.INTEGER
+            integer = q.is_integer
             low = q.min if q.min is not None else -1000.0
             high = q.max if q.max is not None else 10**6
             # a number of its own for each field where the range allows, to find on the page

@@ -138,6 +138,17 @@ class Question:
         return self.type in CHOICE_TYPES
 
     @property
+    def is_year(self) -> bool:
+        """An integer that can only be a year (its min and max both have four digits): it is
+        written 2015, never with a thousands dot like a count."""
+        return (
+            self.type is QType.INTEGER
+            and self.min is not None
+            and self.max is not None
+            and 1000 <= self.min <= self.max <= 9999
+        )
+
+    @property
     def is_integer(self) -> bool:
         """Whether the answers are whole numbers (an integer question, an integer indicator)."""
         return self.type is QType.INTEGER or (

@@ -21,6 +21,7 @@ from survey_app.models import Answer
 from survey_app.responses.services import stored_values
 from survey_app.surveys.loader import load_file
 from survey_app.surveys.model import Audience, Definition, Question
+from survey_app.surveys.numbers import format_number
 from survey_app.surveys.validation import AnswerValue
 from tests.branches import AnswerSet, answer_sets, branches
 from tests.conftest import PROJECT_SURVEYS, csrf_token
@@ -48,8 +49,9 @@ def _shown(definition: Definition, answer: AnswerValue) -> str:
         label = next(c.label for c in question.choices if c.value == answer.value)
         return str(escape(label.get("vi")))
     if answer.kind == "number":
-        number = answer.value
-        return str(int(number)) if float(number).is_integer() else repr(float(number))
+        if _question_of(definition, answer.question_key).is_year:
+            return str(int(answer.value))
+        return format_number(answer.value)
     if answer.kind == "date":
         return answer.value.isoformat()
     return str(escape(answer.value))

@@ -218,3 +218,23 @@ sections:
     values = default_values(definition)
     assert values == {"a": ["1,1250"], "b": ["1.250"], "c": ["12,5"]}
     assert [parse_number(values[k][0])[0] for k in "abc"] == [1.125, 1250, 12.5]
+
+
+def test_a_year_is_an_integer_bounded_to_four_digits():
+    from survey_app.surveys.loader import load_definition
+
+    text = """
+key: years
+title: Năm
+audience: inspection
+sections:
+  - key: s
+    title: S
+    questions:
+      - {key: started, type: integer, label: Năm bắt đầu, min: 2008, max: 2017}
+      - {key: members, type: integer, label: Số đoàn viên, min: 0, max: 5000}
+      - {key: open, type: integer, label: Không giới hạn}
+"""
+    definition = load_definition(text)
+    years = {q.key: q.is_year for q in definition.questions()}
+    assert years == {"started": True, "members": False, "open": False}
