@@ -17,7 +17,12 @@ TOKEN_BYTES = 16
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A random token that never starts with "-" (a command line would read it as an option:
+    ``survey-app polls qr -Abc… out.png``)."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 
 
 class PollLink(Base):

@@ -365,3 +365,9 @@ def test_poll_answers_are_never_shown_one_by_one(client, login_as, three_units, 
     assert client.get(f"/surveys/poll_test/responses/{rid}").status_code == 404
     export = client.get("/admin/surveys/poll_test/responses.xlsx")
     assert export.status_code == 302 and "results" in export.headers["Location"]
+
+
+def test_tokens_never_start_with_a_dash_so_the_command_line_takes_them():
+    from survey_app.models.polls import new_token
+
+    assert not any(new_token().startswith("-") for _ in range(2000))
