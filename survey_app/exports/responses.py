@@ -7,8 +7,6 @@ import io
 from collections import defaultdict
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +16,7 @@ from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.responses.services import stored_values
 from survey_app.surveys.model import BASELINE, Definition, QType
+from survey_app.surveys.sheets import safe_row
 
 
 def columns(definition: Definition, max_rows: dict[str, int]) -> list[tuple[str, str]]:
@@ -86,20 +85,14 @@ def _write_version(session: Session, workbook: Workbook, version: SurveyVersion)
     cols = columns(definition, max_rows)
     sheet = workbook.create_sheet(f"v{version.number}")
     header = ["response_id", "submitted_on", "unit_code"] + [h for _, h in cols]
-    sheet.append([_bold(sheet, h) for h in header])
-    sheet.append(["", "", ""] + [name for name, _ in cols])
+    sheet.append(safe_row(sheet, header, bold=True))
+    sheet.append(safe_row(sheet, ["", "", ""] + [name for name, _ in cols]))
     for response, unit_code in responses:
         fields = values[response.id]
         row = [str(response.id), response.submitted_on, unit_code or ""]
         for name, _ in cols:
             row.append(_cell(definition, name, fields.get(name)))
-        sheet.append(row)
-
-
-def _bold(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    return cell
+        sheet.append(safe_row(sheet, row))
 
 
 def _cell(definition: Definition, name: str, items: list[str] | None):

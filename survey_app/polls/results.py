@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
 from survey_app.surveys.model import Choice, QType, Text
+from survey_app.surveys.sheets import safe_row
 
 
 @dataclass(frozen=True)
@@ -139,27 +139,17 @@ def results_xlsx(results: PollResults, locale: str, hidden_mark: str, note: str)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "results"
-    sheet.append([note])
+    sheet.append(safe_row(sheet, [note]))
     for q in results.questions:
         sheet.append([])
-        sheet.append([q.label.get(locale)])
-        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-        sheet.append(["", *[c.label.get(locale) for c in q.choices], "n"])
+        sheet.append(safe_row(sheet, [q.label.get(locale)], bold=True))
+        sheet.append(safe_row(sheet, ["", *[c.label.get(locale) for c in q.choices], "n"]))
         for unit, name in results.units.items():
-            sheet.append(
-                [
-                    name,
-                    *[_shown(q.safe.cells[(unit, c.value)], hidden_mark) for c in q.choices],
-                    _shown(q.safe.group_totals[unit], hidden_mark),
-                ]
-            )
-        sheet.append(
-            [
-                "Σ",
-                *[_shown(q.safe.choice_totals[c.value], hidden_mark) for c in q.choices],
-                _shown(q.safe.total, hidden_mark),
-            ]
-        )
+            cells = [_shown(q.safe.cells[(unit, c.value)], hidden_mark) for c in q.choices]
+            total = _shown(q.safe.group_totals[unit], hidden_mark)
+            sheet.append(safe_row(sheet, [name, *cells, total]))
+        cells = [_shown(q.safe.choice_totals[c.value], hidden_mark) for c in q.choices]
+        sheet.append(safe_row(sheet, ["Σ", *cells, _shown(q.safe.total, hidden_mark)]))
     sheet.column_dimensions["A"].width = 48
     out = io.BytesIO()
     workbook.save(out)

@@ -15,12 +15,12 @@ from typing import IO
 import yaml
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.models import audit
 from survey_app.models.units import Unit, UnitKind, may_sit_under
+from survey_app.surveys.sheets import safe_row
 
 COLUMNS = ("code", "name", "kind", "parent_code")
 SHIPPED_ROSTER = Path(__file__).resolve().parent.parent / "data" / "units_kontum.yaml"
@@ -294,18 +294,16 @@ def export_xlsx(session: Session) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "units"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet.append(safe_row(sheet, COLUMNS, bold=True))
     for code, name, kind, parent_code in tree_order(session):
-        sheet.append([code, name, kind, parent_code or ""])
+        sheet.append(safe_row(sheet, [code, name, kind, parent_code]))
     for column, width in zip("ABCD", (18, 60, 18, 18), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("kinds")
-    help_sheet.append(["kind", "label"])
+    help_sheet.append(safe_row(help_sheet, ["kind", "label"], bold=True))
     for kind in UnitKind:
-        help_sheet.append([kind.value, kind.label])
+        help_sheet.append(safe_row(help_sheet, [kind.value, kind.label]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
