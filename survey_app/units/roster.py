@@ -19,7 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.models import audit
-from survey_app.models.units import Unit, UnitKind, may_sit_under
+from survey_app.models.units import (
+    CODE_MAX_LENGTH,
+    CODE_RULE_MESSAGE,
+    Unit,
+    UnitKind,
+    is_valid_code,
+    may_sit_under,
+)
 from survey_app.surveys.sheets import safe_row
 
 COLUMNS = ("code", "name", "kind", "parent_code")
@@ -125,8 +132,11 @@ def validate(session: Session, rows: list[RosterRow]) -> list[Problem]:
     for r in rows:
         if not r.code:
             problems.append(Problem(r.row, "code", _("The code is empty.")))
-        elif len(r.code) > 40:
+        elif len(r.code) > CODE_MAX_LENGTH:
             problems.append(Problem(r.row, "code", _("The code is longer than 40 characters.")))
+        elif not is_valid_code(r.code):
+            # the unit form's rule: a code names files in posters.zip and stands in URLs
+            problems.append(Problem(r.row, "code", str(CODE_RULE_MESSAGE)))
         elif r.code in first_row:
             problems.append(
                 Problem(

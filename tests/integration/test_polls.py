@@ -365,3 +365,35 @@ def test_poll_answers_are_never_shown_one_by_one(client, login_as, three_units, 
     assert client.get(f"/surveys/poll_test/responses/{rid}").status_code == 404
     export = client.get("/admin/surveys/poll_test/responses.xlsx")
     assert export.status_code == 302 and "results" in export.headers["Location"]
+
+
+def test_posters_zip_names_its_files_from_safe_names_only(client, login_as, poll, db, app):
+    """A unit code saved before the code rule was shared cannot become a path in the ZIP."""
+    import zipfile
+
+    from survey_app.models import Unit
+
+    kt = db.session.scalars(sa.select(Unit).where(Unit.code == "KT")).one()
+    hostile = ["../../../../x/zipslip", "/etc/passwd", "C:\\win", "a\x01b", "Đắk Hà", ".."]
+    links = [poll]
+    for i, code in enumerate(hostile):
+        db.session.add(Unit(code=code, name=f"Đơn vị {i}", kind="grassroots", parent=kt))
+        db.session.flush()
+        links.append(services.create_link(db.session, "poll_test", code))
+    links.append(services.create_link(db.session, "poll_test", "MAU-CDCS-TPKT01"))  # twice
+    db.session.commit()
+    login_as("office")
+    query = "&".join(f"id={link.id}" for link in links)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/polls/posters.zip?{query}").data))
+    names = archive.namelist()
+    assert len(names) == len(set(names)) == len(links)
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9_-]+\.png", name), name
+        assert ".." not in name and not name.startswith(("/", "\\"))
+    assert names[0] == "MAU-CDCS-TPKT01-poll_test.png"
+    assert "x_zipslip-poll_test.png" in names and "Dak_Ha-poll_test.png" in names
+    assert names[-1] == "MAU-CDCS-TPKT01-poll_test-2.png"
+    url = f"{app.config['BASE_URL']}/p/{links[1].token}"
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(archive.read(names[1]))),
+                                     formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [d.text for d in decoded] == [url]

@@ -1,5 +1,6 @@
 """The unit roster in and out as XLSX, from the command line and the admin pages."""
 
+import contextlib
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.models import AuditEvent, Unit
 from survey_app.units import roster
+from survey_app.units.services import UnitError, save_unit
 from tests.conftest import csrf_token
 from tests.factories import roster_xlsx
 
@@ -212,3 +214,42 @@ def test_admin_page_import_and_export(client, login_as, db):
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(exported.data)).get_sheet_by_index(0)
     codes = [row[0] for row in sheet.to_python()[1:]]
     assert "KT-NEW-2" in codes and len(codes) == unit_count(db)
+
+
+BAD_CODES = ["../../../../x/zipslip", "=1+2", "..", "-x", ".hidden", "Đắk-Hà", "a b", "a/b",
+             "C:\\x", "A" * 41]
+GOOD_CODES = ["KT-NEW.1", "x_1", "9A", "A" * 40]
+
+
+@pytest.mark.parametrize("code", BAD_CODES + GOOD_CODES)
+def test_roster_import_and_unit_form_apply_one_code_rule(client, login_as, db, code):
+    """A code the unit form refuses is refused by the import too, and the other way round
+    (issue 10, item 2: "../../../../x/zipslip" was imported and became a path in a ZIP)."""
+    login_as("admin")
+    form = client.post("/admin/units/new", data={
+        "csrf_token": csrf_token(client, "/admin/units/new"), "code": code,
+        "name": "Đơn vị thử", "kind": "grassroots", "parent_code": "KT-DAKHA"})
+    db.session.rollback()
+    form_saved = db.session.scalar(select(func.count()).where(Unit.code == code)) == 1
+    assert form_saved == (form.status_code == 302)
+    if form_saved:
+        db.session.execute(Unit.__table__.delete().where(Unit.code == code))
+        db.session.commit()
+    problems = roster.validate(
+        db.session, [roster.RosterRow(2, code, "Đơn vị thử", "grassroots", "KT-DAKHA")])
+    import_refused = any(p.column == "code" for p in problems)
+    assert import_refused == (code in BAD_CODES)
+    assert form_saved == (code in GOOD_CODES)
+    with pytest.raises(UnitError) if code in BAD_CODES else contextlib.nullcontext():
+        save_unit(db.session, code=code, name="Đơn vị thử", kind="grassroots",
+                  parent_code="KT-DAKHA")
+
+
+def test_zipslip_code_in_a_roster_file_is_refused_and_nothing_saved(kontum, db, tmp_path, app):
+    path = tmp_path / "zipslip.xlsx"
+    path.write_bytes(roster_xlsx([GOOD[0], ("../../../../x/zipslip", "Zip", "grassroots", "KT")]))
+    before = snapshot(db)
+    result = app.test_cli_runner().invoke(args=["units", "import", str(path)])
+    assert result.exit_code != 0
+    assert "dòng 3, cột code" in result.output and "chữ không dấu" in result.output
+    assert snapshot(db) == before
