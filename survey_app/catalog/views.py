@@ -10,7 +10,7 @@ from survey_app.access import Perm, access, has_perm
 from survey_app.catalog import bp, services
 from survey_app.exports import xlsx_download
 from survey_app.extensions import db
-from survey_app.formpages import new_response_id, read_submission
+from survey_app.formpages import current_locale, new_response_id, read_submission
 from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
@@ -153,5 +153,5 @@ def export_responses(key: str):
     if survey.audience == Audience.WORKER_POLL.value:
         # one row per anonymous answer could single people out: only suppressed totals
         return redirect(url_for("polls.results_xlsx", key=key))
-    data = export_responses_xlsx(db.session, survey)
+    data = export_responses_xlsx(db.session, survey, current_locale())
     return xlsx_download(data, f"{key}-responses.xlsx")

@@ -99,7 +99,7 @@ def test_responses_export_keeps_typed_text_as_text(client, login, make_user, sam
     assert export.status_code == 200
     formulas, values = workbook_facts(export.data)
     assert formulas == []
-    assert {HYPERLINK, PHONE, "-1", "@A1", UNIT_CODE} <= values
+    assert {HYPERLINK, PHONE, "-1", "@A1", UNIT_CODE, UNIT_NAME, USER_NAME} <= values
     assert 12 in values  # numbers stay numbers
 
 
