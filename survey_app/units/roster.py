@@ -1,4 +1,6 @@
-"""The unit roster as XLSX: header row ``code``, ``name``, ``kind``, ``parent_code``.
+"""The unit roster as XLSX: the first sheet's header row names the columns ``code``,
+``name``, ``kind`` and ``parent_code``, either so or by their headers as the export writes
+them in Vietnamese or English ("Mã đơn vị", "Unit code"…); other columns are ignored.
 
 Import adds new codes and updates existing ones, never deletes, and is refused whole when any
 row is wrong: the problems are listed with their row (and column) and nothing is saved.
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 import yaml
-from flask_babel import format_decimal, ngettext
+from flask_babel import force_locale, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
@@ -28,6 +30,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey_app import LOCALES
 from survey_app.models import audit
 from survey_app.models.units import (
     CODE_MAX_LENGTH,
@@ -40,6 +43,13 @@ from survey_app.models.units import (
 from survey_app.surveys.sheets import safe_row
 
 COLUMNS = ("code", "name", "kind", "parent_code")
+#: What the export writes over each column (the import also reads these, in both languages).
+HEADERS = {
+    "code": _l("Unit code"),
+    "name": _l("Unit name"),
+    "kind": _l("Kind code"),
+    "parent_code": _l("Parent unit code"),
+}
 SHIPPED_ROSTER = Path(__file__).resolve().parent.parent / "data" / "units_kontum.yaml"
 #: Problems written out on the page and by the command line; the rest are only counted.
 SHOWN_PROBLEMS = 50
@@ -72,8 +82,9 @@ class Problems:
     file with a problem on each of 100,000 rows costs a counter, not 100,000 messages.
     """
 
-    def __init__(self, limit: int = SHOWN_PROBLEMS):
+    def __init__(self, limit: int = SHOWN_PROBLEMS, names: dict[str, str] | None = None):
         self.limit = limit
+        self.names = names or {}  # column key -> its header in the file
         self.total = 0
         self._heap: list[tuple] = []  # (-row, -column order, -sequence, Problem): a max-heap
         self._sequence = count()
@@ -91,7 +102,10 @@ class Problems:
     def shown(self) -> list[Problem]:
         """The problems kept, first row first, with their messages as text."""
         kept = sorted(self._heap, reverse=True)
-        return [Problem(p.row, p.column, str(p.message)) for *_key, p in kept]
+        return [
+            Problem(p.row, self.names.get(p.column, p.column), str(p.message))
+            for *_key, p in kept
+        ]
 
     @property
     def more(self) -> int:
@@ -115,6 +129,14 @@ class RosterRow:
     name: str
     kind: str
     parent_code: str | None
+
+
+class RosterRows(list):
+    """The rows of a file, and the header each column has in it (to name it in problems)."""
+
+    def __init__(self, rows=(), names: dict[str, str] | None = None):
+        super().__init__(rows)
+        self.names = names or {}
 
 
 @dataclass(frozen=True)
@@ -152,6 +174,15 @@ def more_problems_text(more: int) -> str:
         more,
         count=format_decimal(more),
     )
+
+
+def _header_aliases() -> dict[str, str]:
+    """Header text (case-folded) -> column key, for the export's headers in every language."""
+    aliases: dict[str, str] = {}
+    for locale in LOCALES:
+        with force_locale(locale):
+            aliases.update({" ".join(str(h).casefold().split()): k for k, h in HEADERS.items()})
+    return aliases
 
 
 def _cell_text(value) -> str:
@@ -195,20 +226,33 @@ def read_xlsx(stream: IO[bytes] | bytes | Path) -> list[RosterRow]:
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
         rows = sheet.iter_rows()  # from the sheet's first row, empty ones included
-        header = [_cell_text(v).lower() for v in next(rows, ())]
+        header_cells = [_cell_text(v) for v in next(rows, ())]
+        header = [v.casefold() for v in header_cells]
     except (CalamineError, ValueError, OSError, IndexError):
         raise _not_a_workbook() from None
-    missing = [c for c in COLUMNS if c not in header]
+    found: dict[str, int] = {}
+    # The export's headers first: its English "Kind" column holds labels, "Kind code" codes.
+    for aliases in (_header_aliases(), {key: key for key in COLUMNS}):
+        for position, text in enumerate(header):
+            key = aliases.get(" ".join(text.split()))
+            if key is not None and key not in found and position not in found.values():
+                found[key] = position
+    missing = [c for c in COLUMNS if c not in found]
     if missing:
         raise RosterInvalid(
             [
-                Problem(1, column, _("The header row has no column “%(c)s”.", c=column))
+                Problem(
+                    1,
+                    column,
+                    _("The header row has no column “%(c)s”.", c=f"{HEADERS[column]} ({column})"),
+                )
                 for column in missing
             ]
         )
-    pick = operator.itemgetter(*(header.index(c) for c in COLUMNS))
+    pick = operator.itemgetter(*(found[c] for c in COLUMNS))
     width = len(header)  # calamine gives every row the sheet's width
-    parsed = []
+    names = {c: header_cells[found[c]] for c in COLUMNS if header_cells[found[c]] != c}
+    parsed = RosterRows(names=names)
     for number, values in enumerate(rows, start=2):
         if len(values) < width:
             values = [*values, *[""] * (width - len(values))]
@@ -223,7 +267,7 @@ def read_xlsx(stream: IO[bytes] | bytes | Path) -> list[RosterRow]:
 def validate(session: Session, rows: list[RosterRow]) -> Problems:
     """The problems the rows have, judged against the tree as it would be after import
     (every check is linear in the number of rows)."""
-    problems = Problems()
+    problems = Problems(names=getattr(rows, "names", None))
     kinds = {k.value for k in UnitKind}
     kind_list = ", ".join(k.value for k in UnitKind)
     first_row: dict[str, int] = {}
@@ -401,20 +445,45 @@ def apply(session: Session, rows: list[RosterRow], *, actor=None) -> ImportResul
 
 
 def export_xlsx(session: Session) -> bytes:
-    """The whole roster, parents before children, in the import format."""
+    """The whole roster, parents before children, in the import format, with headers in the
+    current language and the kind's label and the parent's name beside their codes."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "units"
-    sheet.append(safe_row(sheet, COLUMNS, bold=True))
-    for code, name, kind, parent_code in tree_order(session):
-        sheet.append(safe_row(sheet, [code, name, kind, parent_code]))
-    for column, width in zip("ABCD", (18, 60, 18, 18), strict=True):
+    sheet.title = _("Units")
+    sheet.append(
+        safe_row(
+            sheet,
+            [
+                str(HEADERS["code"]),
+                str(HEADERS["name"]),
+                _("Kind"),
+                str(HEADERS["kind"]),
+                str(HEADERS["parent_code"]),
+                _("Parent unit"),
+            ],
+            bold=True,
+        )
+    )
+    units = tree_order(session)
+    names = {code: name for code, name, _kind, _parent in units}
+    labels = {k.value: k.label for k in UnitKind}
+    for code, name, kind, parent_code in units:
+        label = labels.get(kind, "")
+        sheet.append(
+            safe_row(
+                sheet,
+                [code, name, label, kind, parent_code, names.get(parent_code or "")],
+            )
+        )
+    for column, width in zip("ABCDEF", (20, 56, 28, 18, 20, 48), strict=True):
         sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    help_sheet = workbook.create_sheet("kinds")
-    help_sheet.append(safe_row(help_sheet, ["kind", "label"], bold=True))
+    sheet.freeze_panes = "B2"
+    help_sheet = workbook.create_sheet(_("Kinds"))
+    help_sheet.append(safe_row(help_sheet, [str(HEADERS["kind"]), _("Kind")], bold=True))
     for kind in UnitKind:
         help_sheet.append(safe_row(help_sheet, [kind.value, kind.label]))
+    help_sheet.column_dimensions["A"].width = 20
+    help_sheet.column_dimensions["B"].width = 36
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -14,6 +14,16 @@ from survey_app.units.services import UnitError, save_unit
 from tests.conftest import csrf_token
 from tests.factories import roster_xlsx
 
+
+@contextlib.contextmanager
+def app_locale(locale):
+    from flask import current_app
+    from flask_babel import force_locale
+
+    with current_app.test_request_context(), force_locale(locale):
+        yield
+
+
 GOOD = [
     ("KT-NEW-1", "CĐCS Công ty Mới", "grassroots", "KT-DAKHA"),
     ("KT-NEW-2", "Nghiệp đoàn Mới", "trade_association", "KT-NEW-PARENT"),
@@ -87,13 +97,20 @@ def test_export_reads_back_with_an_independent_reader(kontum, db, tmp_path, app)
     result = app.test_cli_runner().invoke(args=["units", "export", str(path)])
     assert result.exit_code == 0, result.output
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    assert sheet[0] == ["code", "name", "kind", "parent_code"]
-    exported = sorted((r[0], r[1], r[2], r[3] or None) for r in sheet[1:])
+    assert sheet[0] == ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã loại", "Mã đơn vị cấp trên",
+                        "Đơn vị cấp trên"]
+    exported = sorted((r[0], r[1], r[3], r[4] or None) for r in sheet[1:])
     assert exported == snapshot(db)
+    names = {r[0]: r[1] for r in sheet[1:]}
     seen = set()
-    for code, _name, _kind, parent in (tuple(r) for r in sheet[1:]):
+    for code, _name, label, _kind, parent, parent_name in (tuple(r) for r in sheet[1:]):
         assert not parent or parent in seen, "parents come before their children"
+        assert parent_name == (names[parent] if parent else "")
+        assert label
         seen.add(code)
+    dakha = next(r for r in sheet if r[0] == "KT-DAKHA")
+    assert dakha[2:] == ["LĐLĐ huyện, thành phố", "district", "KT",
+                         "Liên đoàn Lao động tỉnh Kon Tum"]
 
 
 def test_exported_file_imports_back_unchanged(kontum, db, app):
@@ -101,6 +118,30 @@ def test_exported_file_imports_back_unchanged(kontum, db, app):
     result = roster.apply(db.session, roster.read_xlsx(data))
     assert result.created == result.updated == 0
     assert result.unchanged == unit_count(db)
+
+
+def test_english_export_has_english_headers_and_imports_back(client, login_as, db):
+    login_as("admin")
+    client.set_cookie("lang", "en")
+    data = client.get("/admin/units/export.xlsx").data
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert book.sheet_names == ["Units", "Kinds"]
+    header = book.get_sheet_by_index(0).to_python()[0]
+    assert header == ["Unit code", "Unit name", "Kind", "Kind code", "Parent unit code",
+                      "Parent unit"]
+    with app_locale("vi"):
+        result = roster.apply(db.session, roster.read_xlsx(data))
+    assert result.created == result.updated == 0
+
+
+def test_problems_name_the_columns_as_the_file_heads_them(kontum, db, tmp_path, app):
+    header = ("Mã đơn vị", "Tên đơn vị", "Mã loại", "Mã đơn vị cấp trên")
+    path = tmp_path / "vi.xlsx"
+    path.write_bytes(roster_xlsx([("KT-X", "", "nope", "KT")], header))
+    result = app.test_cli_runner().invoke(args=["units", "import", str(path)])
+    assert result.exit_code != 0
+    assert "dòng 2, cột Tên đơn vị" in result.output
+    assert "dòng 2, cột Mã loại" in result.output
 
 
 BAD_CASES = [
