@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Flask
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 
 from survey_app.surveys import rendering
@@ -68,6 +68,11 @@ def indicator_change_text(baseline: str, current: str) -> str:
     return _("Change: %(diff)s (%(pct)s)", diff=_signed(diff), pct=pct_text)
 
 
+def percent(share: float | None) -> str:
+    """A share as people read it: "46,7%" (Vietnamese), "46.7%" (English); "" for none."""
+    return "" if share is None else format_percent(share, "#,##0.0%")
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         field_id=rendering.field_id,
@@ -76,6 +81,7 @@ def register_template_helpers(app: Flask) -> None:
         repeat_row_count=rendering.repeat_row_count,
         indicator_change_text=indicator_change_text,
         form_messages=form_messages,
+        percent=percent,
     )
 
 

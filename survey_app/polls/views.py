@@ -365,11 +365,21 @@ def results(key: str):
 @access(Perm.RESPONSES_VIEW)
 def results_xlsx(key: str):
     from survey_app.formpages import current_locale
+    from survey_app.polls.results import SheetTexts
     from survey_app.polls.results import results_xlsx as build
 
     data = _results(key)
-    body = build(data, current_locale(), "—", suppression_note(data.threshold))
-    return xlsx_download(body, f"{key}-results.xlsx")
+    words = SheetTexts(
+        note=suppression_note(data.threshold),
+        hidden="—",
+        unit=_("Unit"),
+        unit_code=_("Unit code"),
+        people=_("People"),
+        share=_("Share"),
+        respondents=_("Respondents"),
+        all_units=_("All units"),
+    )
+    return xlsx_download(build(data, current_locale(), words), f"{key}-results.xlsx")
 
 
 @bp.get("/api/polls/<key>/results")

@@ -354,7 +354,8 @@ def test_small_groups_and_their_complement_are_hidden_everywhere(client, login_a
         client.get("/admin/polls/results/poll_test.xlsx").data))
     rows = book.get_sheet_by_index(0).to_python()
     sa_thay = [r for r in rows if r and r[0] == "LĐLĐ huyện Sa Thầy"]
-    assert sa_thay and all(v in ("—", "") for v in sa_thay[0][1:])
+    assert sa_thay and sa_thay[0][1] == "KT-SATHAY"
+    assert all(v in ("—", "") for v in sa_thay[0][2:])
     dak_ha = [r for r in rows if r and r[0] == "LĐLĐ huyện Đắk Hà"]
     assert 7.0 in dak_ha[0]
 
@@ -397,3 +398,62 @@ def test_posters_zip_names_its_files_from_safe_names_only(client, login_as, poll
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(archive.read(names[1]))),
                                      formats=zxingcpp.BarcodeFormat.QRCode)
     assert [d.text for d in decoded] == [url]
+
+
+def test_results_show_labels_unit_codes_and_percentages_beside_counts(client, login_as,
+                                                                      three_units):
+    """Issue 9, item 5: labels, not codes; codes in their own column; shares beside counts."""
+    login_as("reviewer")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    assert "<h1>Phiếu ý kiến thử</h1>" in html
+    assert ">Mã đơn vị</th>" in html and ">Số người trả lời</th>" in html
+    row = re.search(r"LĐLĐ huyện Đắk Hà</th>(.*?)</tr>", html, re.S).group(1)
+    assert '<td class="code">KT-DAKHA</td>' in row
+    assert '7 <span class="share">(100,0%)</span>' in row  # 7 of 7 members
+    helps = html[html.index("Công đoàn giúp đỡ anh/chị"):]
+    row = re.search(r"LĐLĐ huyện Đắk Hà</th>(.*?)</tr>", helps, re.S).group(1)
+    assert re.search(r"<th scope=\"col\">Không đồng ý</th>", helps)
+    assert '7 <span class="share">(100,0%)</span>' in row
+    total = re.search(r"Tất cả đơn vị</th>(.*?)</tr>", helps, re.S).group(1)
+    # 13 answered "the union helps": 7 of Đắk Hà (disagree), 6 + 2 hidden (agree) → 7/15, 8/15
+    assert '7 <span class="share">(46,7%)</span>' in total
+    assert '8 <span class="share">(53,3%)</span>' in total
+
+    api = client.get("/api/polls/poll_test/results").json
+    helps = next(q for q in api["questions"] if q["key"] == "union_helps")
+    assert helps["overall"]["shares"] == {"1": 0.4667, "2": 0.5333}
+    assert helps["by_unit"]["KT-SATHAY"]["shares"] == {"1": None, "2": None}
+    assert api["title"] == "Phiếu ý kiến thử"
+
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    data = client.get("/admin/polls/results/poll_test.xlsx").data
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "Phiếu ý kiến thử"
+    start = next(i for i, r in enumerate(rows) if r[0] == "Công đoàn giúp đỡ anh/chị")
+    assert rows[start + 1][:5] == ["Đơn vị", "Mã đơn vị", "Không đồng ý", "", "Đồng ý"]
+    assert rows[start + 1][6] == "Số người trả lời"
+    assert rows[start + 2][2:6] == ["Số người", "Tỷ lệ", "Số người", "Tỷ lệ"]
+    dak_ha = next(r for r in rows[start:] if r[0] == "LĐLĐ huyện Đắk Hà")
+    assert dak_ha[1:] == ["KT-DAKHA", 7, 1.0, 0, 0.0, 7]
+    sheet = load_workbook(io.BytesIO(data)).active
+    excel_row = start + 1 + rows[start:].index(dak_ha)
+    shares = [c for c in sheet[excel_row] if c.column in (4, 6)]
+    assert [c.value for c in shares] == [1, 0]
+    assert all(c.number_format == "0.0%" and c.data_type == "n" for c in shares)
+
+
+def test_results_in_english_use_the_definitions_english(client, login_as, three_units):
+    login_as("reviewer")
+    client.set_cookie("lang", "en")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    assert "<h1>Test poll</h1>" in html and "The union helps" in html
+    assert ">Disagree</th>" in html and ">Unit code</th>" in html
+    assert '7 <span class="share">(46.7%)</span>' in html
+    from python_calamine import CalamineWorkbook
+
+    data = client.get("/admin/polls/results/poll_test.xlsx").data
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "Test poll"
+    assert ["Unit", "Unit code", "Disagree", "", "Agree", "", "Respondents"] in rows
