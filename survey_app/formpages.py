@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from flask_babel import gettext as _
 
 from survey_app.surveys import rendering
@@ -73,7 +79,25 @@ def percent(share: float | None) -> str:
     return "" if share is None else format_percent(share, "#,##0.0%")
 
 
+def format_day(value: date | str | None) -> str:
+    """A day as people here write it, in every language: 30/09/2017 (an ISO string too)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, "dd/MM/yyyy")
+
+
+def format_moment(value: datetime | None) -> str:
+    """A moment in Vietnam time: 30/09/2017 17:00."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(day=format_day, moment=format_moment)
     app.jinja_env.globals.update(
         field_id=rendering.field_id,
         text=rendering.text,

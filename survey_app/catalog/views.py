@@ -24,9 +24,11 @@ from survey_app.surveys.model import Audience
 def list_surveys():
     directory = current_app.config["SURVEYS_PATH"]
     _loaded, problems = services.read_definitions(directory)
+    surveys = services.list_surveys(db.session)
     return render_template(
         "catalog/list_surveys.html",
-        surveys=services.list_surveys(db.session),
+        surveys=surveys,
+        titles=services.survey_titles(surveys, current_locale()),
         counts=services.response_counts(db.session),
         problems=problems,
     )
