@@ -3,8 +3,10 @@ before anything is shown (pages, exports and the API all come through here)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -15,7 +17,7 @@ from survey_app.models.responses import Answer, Channel, Response
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
-from survey_app.surveys.model import Choice, QType, Text
+from survey_app.surveys.model import TEXT_TYPES, Choice, QType, Text
 from survey_app.surveys.sheets import PERCENT_FORMAT, safe_cell, safe_row
 
 
@@ -74,12 +76,37 @@ class QuestionResult:
 
 
 @dataclass(frozen=True)
+class TextGroup:
+    """The free-text answers of one shown unit, in an order that says nothing of time."""
+
+    code: str
+    name: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """A free-text question: who wrote is a breakdown like any other (respondents = people
+    who wrote an answer), suppressed the same way; only shown units' answers are kept."""
+
+    key: str
+    label: Text
+    safe: SafeBreakdown
+    groups: tuple[TextGroup, ...]
+
+    @property
+    def any_hidden(self) -> bool:
+        return self.safe.any_hidden
+
+
+@dataclass(frozen=True)
 class PollResults:
     survey: Survey
     title: Text
     units: dict[str, str]  # unit code -> name, in display order
     questions: list[QuestionResult]
     threshold: int
+    texts: list[TextResult] = field(default_factory=list)
 
     @property
     def any_hidden(self) -> bool:
@@ -106,8 +133,12 @@ def _choice_questions(definition):
             yield question.key, question.label, question.choices
 
 
-def poll_results(session: Session, survey: Survey, threshold: int) -> PollResults:
-    """Every choice question's answers by unit, suppressed for small groups."""
+def poll_results(
+    session: Session, survey: Survey, threshold: int, *, order_key: bytes = b""
+) -> PollResults:
+    """Every choice question's answers by unit, suppressed for small groups, and the
+    free-text answers of the units that may be shown (``_text_results``; ``order_key``, a
+    secret, orders them)."""
     poll_responses = (
         select(Response.id, Response.unit_id)
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
@@ -153,7 +184,51 @@ def poll_results(session: Session, survey: Survey, threshold: int) -> PollResult
             groups, [c.value for c in choices], counts.get(key, {}), respondents.get(key, {})
         )
         questions.append(QuestionResult(key, label, choices, suppress(breakdown, threshold)))
-    return PollResults(survey, definition.title, units, questions, threshold)
+    texts = _text_results(
+        session, definition, poll_responses, units, code_of, threshold, order_key
+    )
+    return PollResults(survey, definition.title, units, questions, threshold, texts)
+
+
+def _text_results(
+    session: Session, definition, poll_responses, units, code_of, threshold, order_key
+) -> list[TextResult]:
+    """Free-text answers (issue 9, item 8): only for units whose writers pass the threshold
+    (and its complementary suppression: a unit hidden to protect another stays hidden), with
+    nothing finer than the unit, in an order that does not follow the time of answering:
+    sorted by a keyed hash of the response id, the same on every request."""
+    questions = [q for q in definition.questions() if q.type in TEXT_TYPES]
+    if not questions:
+        return []
+    rows = session.execute(
+        select(poll_responses.c.unit_id, Answer.question_key, Answer.response_id, Answer.value_text)
+        .join(poll_responses, poll_responses.c.id == Answer.response_id)
+        .where(
+            Answer.question_key.in_([q.key for q in questions]),
+            Answer.value_text.is_not(None),
+            Answer.value_text != "",
+        )
+    )
+    written: dict[str, dict[str, list[tuple[bytes, str]]]] = {}
+    for unit_id, key, response_id, text in rows:
+        if unit_id not in code_of:
+            continue
+        place = hmac.new(order_key, response_id.bytes + key.encode(), hashlib.sha256).digest()
+        written.setdefault(key, {}).setdefault(code_of[unit_id], []).append((place, text))
+    results = []
+    for question in questions:
+        by_unit = written.get(question.key, {})
+        safe = suppress(
+            Breakdown(list(units), (), {}, {code: len(a) for code, a in by_unit.items()}),
+            threshold,
+        )
+        groups = tuple(
+            TextGroup(code, name, tuple(text for _place, text in sorted(by_unit[code])))
+            for code, name in units.items()
+            if code in by_unit and not safe.group_totals[code].hidden
+        )
+        results.append(TextResult(question.key, question.label, safe, groups))
+    return results
 
 
 def results_as_dict(results: PollResults, locale: str) -> dict:
@@ -185,6 +260,26 @@ def results_as_dict(results: PollResults, locale: str) -> dict:
             }
             for q in results.questions
         ],
+        "texts": [_texts_as_dict(t, results, locale) for t in results.texts],
+    }
+
+
+def _texts_as_dict(text: TextResult, results: PollResults, locale: str) -> dict:
+    """A hidden unit has null respondents and null answers."""
+    answers = {g.code: list(g.answers) for g in text.groups}
+    return {
+        "key": text.key,
+        "label": text.label.get(locale),
+        "respondents": text.safe.total.value,
+        "by_unit": {
+            code: {
+                "respondents": text.safe.group_totals[code].value,
+                "answers": None
+                if text.safe.group_totals[code].hidden
+                else answers.get(code, []),
+            }
+            for code in results.units
+        },
     }
 
 
@@ -200,6 +295,10 @@ class SheetTexts:
     share: str
     respondents: str
     all_units: str
+    texts_sheet: str = "texts"
+    texts_note: str = ""
+    question: str = ""
+    answer: str = ""
 
 
 def results_xlsx(results: PollResults, locale: str, words: SheetTexts) -> bytes:
@@ -242,6 +341,23 @@ def results_xlsx(results: PollResults, locale: str, words: SheetTexts) -> bytes:
             sheet.append(cells)
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 18
+    if results.texts:
+        _texts_sheet(workbook.create_sheet(words.texts_sheet), results, locale, words)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _texts_sheet(sheet, results: PollResults, locale: str, words: SheetTexts) -> None:
+    """Every free-text answer of the shown units: question, unit, code, answer."""
+    sheet.append(safe_row(sheet, [words.texts_note]))
+    sheet.append(
+        safe_row(sheet, [words.question, words.unit, words.unit_code, words.answer], bold=True)
+    )
+    for text in results.texts:
+        label = text.label.get(locale)
+        for group in text.groups:
+            for answer in group.answers:
+                sheet.append(safe_row(sheet, [label, group.name, group.code, answer]))
+    for letter, width in zip("ABCD", (36, 36, 18, 80), strict=True):
+        sheet.column_dimensions[letter].width = width

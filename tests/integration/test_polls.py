@@ -457,3 +457,83 @@ def test_results_in_english_use_the_definitions_english(client, login_as, three_
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     assert rows[0][0] == "Test poll"
     assert ["Unit", "Unit code", "Disagree", "", "Agree", "", "Respondents"] in rows
+
+
+def _store_wishes(db, link, texts):
+    from survey_app.catalog.services import definition_of
+    from survey_app.models.responses import Channel
+    from survey_app.responses.services import store_response
+    from survey_app.surveys.validation import validate
+
+    definition = definition_of(link.survey.current_version)
+    for text in texts:
+        result = validate(definition, {"member": "yes", "union_helps": "2", "wish": text})
+        assert result.ok, result.errors
+        store_response(db.session.connection(), response_id=uuid.uuid4(),
+                       version_id=link.survey.current_version_id, survey_id=link.survey_id,
+                       answers=result.answers, channel=Channel.POLL, today=dt.date.today(),
+                       unit_id=link.unit_id, poll_link_id=link.id)
+    db.session.commit()
+
+
+@pytest.fixture
+def wishes(db, poll):
+    """Written answers: A (poll's unit) 12 writers, B 5, C 2 — C is small, B its complement."""
+    b = services.create_link(db.session, "poll_test", "KT-DAKHA")
+    c = services.create_link(db.session, "poll_test", "KT-SATHAY")
+    db.session.commit()
+    a_texts = [f"Ý kiến A{i:02d}" for i in range(12)]
+    _store_wishes(db, poll, a_texts)
+    _store_wishes(db, b, [f"Ý kiến B{i}" for i in range(5)])
+    _store_poll_answers(db, b, 3)  # B's members who wrote nothing
+    _store_wishes(db, c, ["Ý kiến C0", "=HYPERLINK(\"http://evil.example\",\"C1\")"])
+    return a_texts
+
+
+def test_written_answers_are_shown_for_big_enough_units_only_shuffled_and_undated(
+    client, login_as, wishes
+):
+    """Issue 9, item 8: readable by results readers, only for groups at or above the
+    threshold (and its complement), in an order unrelated to time, with no date."""
+    login_as("reviewer")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    shown = re.findall(r"<li>(Ý kiến [ABC]\d+)</li>", html)
+    assert sorted(shown) == wishes                       # all of A, none of B or C
+    assert "Ý kiến B" not in html and "Ý kiến C" not in html
+    assert shown not in (wishes, wishes[::-1])           # not in the order they came
+    again = re.findall(r"<li>(Ý kiến [ABC]\d+)</li>",
+                       client.get("/admin/polls/results/poll_test").get_data(as_text=True))
+    assert again == shown                                # the same order on every visit
+    assert "ít nhất 5 người viết" in html
+
+    api = client.get("/api/polls/poll_test/results").json
+    [wish] = api["texts"]
+    assert wish["label"] == "Mong muốn" and wish["respondents"] == 19
+    assert wish["by_unit"]["MAU-CDCS-TPKT01"] == {"respondents": 12, "answers": shown}
+    assert wish["by_unit"]["KT-SATHAY"] == {"respondents": None, "answers": None}
+    assert wish["by_unit"]["KT-DAKHA"] == {"respondents": None, "answers": None}  # complement
+
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    data = client.get("/admin/polls/results/poll_test.xlsx").data
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert book.sheet_names[1] == "Ý kiến viết"
+    rows = book.get_sheet_by_name("Ý kiến viết").to_python()
+    assert rows[1] == ["Câu hỏi", "Đơn vị", "Mã đơn vị", "Câu trả lời"]
+    assert rows[2:] == [["Mong muốn", "CĐCS Công ty TNHH May mặc Kon Tum (mẫu)",
+                         "MAU-CDCS-TPKT01", text] for text in shown]
+    sheet = load_workbook(io.BytesIO(data))["Ý kiến viết"]
+    assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=2) for cell in row)
+
+
+def test_the_page_lists_a_capped_number_of_written_answers(client, login_as, db, poll):
+    from survey_app.polls.views import TEXTS_ON_PAGE
+
+    _store_wishes(db, poll, [f"Ý kiến {i:03d}" for i in range(TEXTS_ON_PAGE + 7)])
+    login_as("office")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    assert len(re.findall(r"<li>Ý kiến \d+</li>", html)) == TEXTS_ON_PAGE
+    assert "… và 7 ý kiến khác trong tệp Excel." in html
+    data = client.get("/api/polls/poll_test/results").json
+    assert len(data["texts"][0]["by_unit"]["MAU-CDCS-TPKT01"]["answers"]) == TEXTS_ON_PAGE + 7
