@@ -96,6 +96,28 @@ def format_moment(value: datetime | None) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
+#: A scale whose every choice label is this short (1-5, 0-10…) fits one row at 320 px.
+SHORT_SCALE_LABEL = 3
+SHORT_SCALE_CHOICES = 7
+
+
+def scale_style(definition: Definition | object) -> str:
+    """How every scale of a form is drawn, so that a form has one scale style (issue 9,
+    item 8): "compact" (one row of buttons at every width) when every rating and matrix has
+    at most 7 short labels, else "scale" (a list on a phone, one row where words fit)."""
+    if not isinstance(definition, Definition):  # a page without a definition
+        return "scale"
+    for question in definition.questions():
+        if question.type not in (QType.RATING, QType.MATRIX):
+            continue
+        labels = [text for c in question.choices for text in c.label.as_dict().values()]
+        if len(question.choices) > SHORT_SCALE_CHOICES or any(
+            len(label) > SHORT_SCALE_LABEL for label in labels
+        ):
+            return "scale"
+    return "compact"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(day=format_day, moment=format_moment)
     app.jinja_env.globals.update(
@@ -106,6 +128,7 @@ def register_template_helpers(app: Flask) -> None:
         indicator_change_text=indicator_change_text,
         form_messages=form_messages,
         percent=percent,
+        scale_style=scale_style,
     )
 
 
