@@ -38,7 +38,8 @@ def write(values, *, write_only: bool) -> bytes:
 
 def read_back(data: bytes):
     cells = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows())[0]
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    rows = sheet.to_python(skip_empty_area=False)  # keep leading empty cells in place
     calamine = rows[0] if rows else []
     return cells, calamine + [""] * (len(cells) - len(calamine))
 
@@ -79,13 +80,15 @@ def test_bold_empty_cell_and_none():
     assert safe_cell(sheet, None, bold=True).font.bold
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=5))
 def test_any_text_reads_back_as_itself_and_never_as_a_formula(texts):
     cells, calamine = read_back(write(texts, write_only=False))
     assert all(c.data_type == "s" or c.value is None for c in cells)
     for text, cell, read in zip(texts, cells, calamine, strict=True):
         expected = clean_text(text)
-        # python-calamine drops the spaces of a cell that has nothing else
-        assert read == (expected if expected.strip() else "")
-        assert cell.quotePrefix == text.startswith(("=", "+", "-", "@", "\t", "\r", "\0"))
+        # openpyxl does not mark a cell of only (Unicode) white space xml:space="preserve",
+        # so a reader drops the XML white space (space, tab, line breaks) at its ends
+        assert read == (expected if expected.strip() else expected.strip(" \t\n\r"))
+        starts = ("=", "+", "-", "@", "\t", "\r", "\0")
+        assert cell.quotePrefix == (text.startswith(starts) or expected.startswith(starts))
