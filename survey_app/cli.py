@@ -9,6 +9,7 @@ import click
 from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_migrate import upgrade
 from sqlalchemy.exc import SQLAlchemyError
@@ -109,14 +110,16 @@ def units_import(path: Path) -> None:
         db.session.rollback()
         click.echo(
             _(
-                "%(path)s was not imported: %(n)d problem(s), nothing saved.",
+                "%(path)s was not imported: %(n)s problem(s), nothing saved.",
                 path=path,
-                n=len(exc.problems),
+                n=format_decimal(exc.total),
             ),
             err=True,
         )
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
+        if exc.more:
+            click.echo(f"  {roster.more_problems_text(exc.more)}", err=True)
         sys.exit(1)
     db.session.commit()
     click.echo(

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_locale,
+)
 from flask_babel import gettext as _
 
 from survey_app.surveys import rendering
@@ -109,7 +113,56 @@ def indicator_change_text(baseline: str | float | None, current: str | float | N
     return _("Change: %(diff)s (%(pct)s)", diff=_signed(diff), pct=pct_text)
 
 
+def percent(share: float | None) -> str:
+    """A share as people read it: "46,7%"; "" for none. Written the Vietnamese way in every
+    language, like every number the app shows (and reads: 12,5 is typed in English too)."""
+    if share is None:
+        return ""
+    text = format_number(share * 100, 1)
+    return f"{text if ',' in text else text + ',0'}%"  # one decimal always: columns align
+
+
+def format_day(value: date | str | None) -> str:
+    """A day as people here write it, in every language: 30/09/2017 (an ISO string too)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, "dd/MM/yyyy")
+
+
+def format_moment(value: datetime | None) -> str:
+    """A moment in Vietnam time: 30/09/2017 17:00."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+#: A scale whose every choice label is this short (1-5, 0-10…) fits one row at 320 px.
+SHORT_SCALE_LABEL = 3
+SHORT_SCALE_CHOICES = 7
+
+
+def scale_style(definition: Definition | object) -> str:
+    """How every scale of a form is drawn, so that a form has one scale style (issue 9,
+    item 8): "compact" (one row of buttons at every width) when every rating and matrix has
+    at most 7 short labels, else "scale" (a list on a phone, one row where words fit)."""
+    if not isinstance(definition, Definition):  # a page without a definition
+        return "scale"
+    for question in definition.questions():
+        if question.type not in (QType.RATING, QType.MATRIX):
+            continue
+        labels = [text for c in question.choices for text in c.label.as_dict().values()]
+        if len(question.choices) > SHORT_SCALE_CHOICES or any(
+            len(label) > SHORT_SCALE_LABEL for label in labels
+        ):
+            return "scale"
+    return "compact"
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters.update(day=format_day, moment=format_moment)
     app.jinja_env.globals.update(
         field_id=rendering.field_id,
         text=rendering.text,
@@ -118,6 +171,8 @@ def register_template_helpers(app: Flask) -> None:
         stored_row_count=rendering.stored_row_count,
         indicator_change_text=indicator_change_text,
         form_messages=form_messages,
+        percent=percent,
+        scale_style=scale_style,
     )
     # Every number a page shows: {{ value|number }} gives 1.250 and 12,5 (issue 9).
     app.jinja_env.filters["number"] = format_number

@@ -4,14 +4,12 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from survey_app.forms import BaseForm
-from survey_app.models.units import UnitKind
+from survey_app.models.units import CODE_MAX_LENGTH, CODE_RE, CODE_RULE_MESSAGE, UnitKind
 from survey_app.models.users import Role
 from survey_app.units.picker import PICKER_ATTRS
 
-CODE_RULE = Regexp(
-    r"^[A-Za-z0-9_.\-]+$",
-    message=_l("Use only letters without accents, digits, dot, dash and underscore."),
-)
+# The rule of survey_app.models.units, which the service and the roster import apply too.
+CODE_RULE = Regexp(CODE_RE.pattern + r"\Z", message=CODE_RULE_MESSAGE)
 
 
 def kind_choices():
@@ -28,7 +26,9 @@ def new_role_choices():
 
 
 class UnitForm(BaseForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), CODE_RULE])
+    code = StringField(
+        _l("Code"), validators=[DataRequired(), Length(max=CODE_MAX_LENGTH), CODE_RULE]
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=kind_choices, validators=[DataRequired()])
     parent_code = SelectField(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -118,14 +119,14 @@ def edit_unit(code: str):
 @access(Perm.UNITS_EDIT)
 def import_units():
     form = RosterUploadForm()
-    problems = []
+    refused = None
     if form.validate_on_submit():
         try:
             rows = roster.read_xlsx(form.file.data.read())
             result = roster.apply(db.session, rows, actor=current_user)
         except roster.RosterInvalid as exc:
             db.session.rollback()
-            problems = exc.problems
+            refused = exc
         else:
             db.session.commit()
             flash(
@@ -139,8 +140,14 @@ def import_units():
                 "success",
             )
             return redirect(url_for(".list_units"))
-    status = 400 if problems or form.errors else 200
-    return render_template("admin/import_units.html", form=form, problems=problems), status
+    status = 400 if refused or form.errors else 200
+    return render_template(
+        "admin/import_units.html",
+        form=form,
+        refused=refused,
+        total=format_decimal(refused.total) if refused else "",
+        more=roster.more_problems_text(refused.more) if refused and refused.more else "",
+    ), status
 
 
 @bp.get("/units/export.xlsx")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,6 +187,18 @@ def get_survey(session: Session, key: str, *, active_only: bool = True) -> Surve
 
 def list_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.key)))
+
+
+def survey_titles(surveys: list[Survey], locale: str) -> dict[int, str]:
+    """Each survey's title in ``locale`` where its definition has one, else as stored."""
+    titles = {}
+    for survey in surveys:
+        titles[survey.id] = survey.title
+        # a version this code can no longer read keeps its stored title
+        with contextlib.suppress(DefinitionError):
+            if survey.current_version is not None:
+                titles[survey.id] = definition_of(survey.current_version).title.get(locale)
+    return titles
 
 
 def response_counts(session: Session) -> dict[int, int]:

@@ -10,7 +10,7 @@ from survey_app.access import Perm, access, has_perm
 from survey_app.catalog import bp, services
 from survey_app.exports import xlsx_download
 from survey_app.extensions import db
-from survey_app.formpages import new_response_id, read_submission
+from survey_app.formpages import current_locale, new_response_id, read_submission
 from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
@@ -26,9 +26,11 @@ from survey_app.units import services as units
 def list_surveys():
     directory = current_app.config["SURVEYS_PATH"]
     _loaded, problems = services.read_definitions(directory)
+    surveys = services.list_surveys(db.session)
     return render_template(
         "catalog/list_surveys.html",
-        surveys=services.list_surveys(db.session),
+        surveys=surveys,
+        titles=services.survey_titles(surveys, current_locale()),
         counts=services.response_counts(db.session),
         problems=problems,
     )
@@ -151,7 +153,7 @@ def export_responses(key: str):
     if survey.audience == Audience.WORKER_POLL.value:
         # one row per anonymous answer could single people out: only suppressed totals
         return redirect(url_for("polls.results_xlsx", key=key))
-    data = export_responses_xlsx(db.session, survey)
+    data = export_responses_xlsx(db.session, survey, current_locale())
     return xlsx_download(data, f"{key}-responses.xlsx")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -60,6 +61,19 @@ def may_sit_under(kind: UnitKind, parent_kind: UnitKind | None) -> bool:
 
 
 SEARCH_TEXT_LENGTH = 255
+#: A unit code: letters without accents, digits, ".", "-" and "_", starting with a letter or
+#: a digit, at most 40 characters. Codes name files (the QR codes of posters.zip), stand in
+#: URLs and Excel cells: the unit form and the roster import both apply this one rule.
+CODE_MAX_LENGTH = 40
+CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+CODE_RULE_MESSAGE = _l(
+    "Use only letters without accents, digits, dot, dash and underscore, starting with a "
+    "letter or a digit."
+)
+
+
+def is_valid_code(code: str) -> bool:
+    return len(code) <= CODE_MAX_LENGTH and CODE_RE.fullmatch(code) is not None
 
 
 class Unit(Base):

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
+from survey_app.exports import safe_file_name, unique_names
 from survey_app.models import audit
 from survey_app.models.base import utcnow
 from survey_app.models.polls import PollLink
@@ -242,11 +243,13 @@ def qr_svg(url: str) -> str:
 
 
 def qr_zip(base_url: str, links: list[PollLink]) -> bytes:
-    """A ZIP of one PNG per link, named after the unit code."""
+    """A ZIP of one PNG per link, named after the unit code (made safe: issue 10, item 2)."""
     out = io.BytesIO()
+    names = unique_names(
+        f"{safe_file_name(link.unit.code, 'unit')}-{safe_file_name(link.survey.key)}.png"
+        for link in links
+    )
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for link in links:
-            archive.writestr(
-                f"{link.unit.code}-{link.survey.key}.png", qr_png(poll_url(base_url, link))
-            )
+        for link, name in zip(links, names, strict=True):
+            archive.writestr(name, qr_png(poll_url(base_url, link)))
     return out.getvalue()

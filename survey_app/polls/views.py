@@ -49,6 +49,8 @@ from survey_app.surveys.model import Audience
 from survey_app.units.picker import PICKER_ATTRS, unit_choices
 
 HONEYPOT = "website"
+#: Written answers listed per unit on the results page; the Excel export has them all.
+TEXTS_ON_PAGE = 20
 DONE_COOKIE = "p_done"
 
 
@@ -370,7 +372,27 @@ def _poll_survey(key: str) -> Survey:
 def _results(key: str):
     from survey_app.polls.results import poll_results
 
-    return poll_results(db.session, _poll_survey(key), current_app.config["MIN_GROUP_SIZE"])
+    return poll_results(
+        db.session,
+        _poll_survey(key),
+        current_app.config["MIN_GROUP_SIZE"],
+        order_key=_text_order_key(current_app.config["SECRET_KEY"]),
+    )
+
+
+@cache
+def _text_order_key(secret_key: str | bytes) -> bytes:
+    """A secret that orders free-text answers: stable, unrelated to when they came."""
+    secret = secret_key if isinstance(secret_key, bytes) else secret_key.encode()
+    return hashlib.sha256(b"poll-text-order:" + secret).digest()
+
+
+def texts_note(threshold: int) -> str:
+    return _(
+        "Written answers are shown only for units where at least %(n)d people wrote one, "
+        "in no particular order, without dates; the others are not shown.",
+        n=threshold,
+    )
 
 
 def suppression_note(threshold: int) -> str:
@@ -387,7 +409,11 @@ def suppression_note(threshold: int) -> str:
 def results(key: str):
     data = _results(key)
     return render_template(
-        "polls/results.html", results=data, note=suppression_note(data.threshold)
+        "polls/results.html",
+        results=data,
+        note=suppression_note(data.threshold),
+        texts_note=texts_note(data.threshold),
+        texts_on_page=TEXTS_ON_PAGE,
     )
 
 
@@ -395,11 +421,25 @@ def results(key: str):
 @access(Perm.RESPONSES_VIEW)
 def results_xlsx(key: str):
     from survey_app.formpages import current_locale
+    from survey_app.polls.results import SheetTexts
     from survey_app.polls.results import results_xlsx as build
 
     data = _results(key)
-    body = build(data, current_locale(), "—", suppression_note(data.threshold))
-    return xlsx_download(body, f"{key}-results.xlsx")
+    words = SheetTexts(
+        note=suppression_note(data.threshold),
+        hidden="—",
+        unit=_("Unit"),
+        unit_code=_("Unit code"),
+        people=_("People"),
+        share=_("Share"),
+        respondents=_("Respondents"),
+        all_units=_("All units"),
+        texts_sheet=_("Written answers"),
+        texts_note=texts_note(data.threshold),
+        question=_("Question"),
+        answer=_("Answer"),
+    )
+    return xlsx_download(build(data, current_locale(), words), f"{key}-results.xlsx")
 
 
 @bp.get("/api/polls/<key>/results")
@@ -411,4 +451,5 @@ def results_json(key: str):
     data = _results(key)
     body = results_as_dict(data, current_locale())
     body["note"] = suppression_note(data.threshold)
+    body["texts_note"] = texts_note(data.threshold)
     return body

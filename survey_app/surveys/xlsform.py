@@ -107,6 +107,7 @@ from survey_app.surveys.model import (
     Section,
     Text,
 )
+from survey_app.surveys.sheets import safe_row
 
 __all__ = [
     "ImportResult",
@@ -1621,9 +1622,9 @@ class _Exporter:
                                     (CHOICES, _CHOICES_HEADER, choices),
                                     (SETTINGS, list(settings), [settings])):
             sheet = book.create_sheet(name)
-            sheet.append(columns)
+            sheet.append(safe_row(sheet, columns))
             for row in rows:
-                sheet.append([row.get(column, None) or None for column in columns])
+                sheet.append(safe_row(sheet, [row.get(column, None) or None for column in columns]))
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
 from survey_app.models import audit
-from survey_app.models.units import Unit, UnitKind, may_sit_under
+from survey_app.models.units import (
+    CODE_RULE_MESSAGE,
+    Unit,
+    UnitKind,
+    is_valid_code,
+    may_sit_under,
+)
 from survey_app.search import fold, query_words
 
 
@@ -111,6 +117,8 @@ def save_unit(
     code, name, parent_code = code.strip(), name.strip(), (parent_code or "").strip() or None
     if not code:
         raise UnitError(_("The code is required."))
+    if not is_valid_code(code):
+        raise UnitError(str(CODE_RULE_MESSAGE))
     if not name:
         raise UnitError(_("The name is required."))
     try:

@@ -114,3 +114,54 @@ def test_printed_posters_carry_scannable_codes_one_per_page(page, live_server, a
     breaks = page.evaluate("""() => [...document.querySelectorAll('.poster')]
         .map(p => getComputedStyle(p).breakAfter)""")
     assert breaks[0] == "page"
+
+
+SCALE_FACTS = """() => {
+  const scales = [...document.querySelectorAll('.q-rating .choices, .matrix-row .choices')];
+  const broken = [];
+  for (const label of document.querySelectorAll(
+      '.q-rating .choice span, .matrix-row .choice span')) {
+    const node = label.firstChild, text = node.textContent, range = document.createRange();
+    let lastTop = null;
+    for (let i = 0; i < text.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect) continue;
+      if (lastTop !== null && rect.top > lastTop + 2 && text[i - 1] !== ' ' && text[i] !== ' ')
+        broken.push(text);
+      lastTop = rect.top;
+    }
+  }
+  const choices = [...document.querySelectorAll('.q-rating .choice, .matrix-row .choice')];
+  return {
+    count: scales.length,
+    styles: [...new Set(scales.map(s => s.className + ' ' + getComputedStyle(s).flexDirection
+                                         + ' ' + getComputedStyle(s).display))],
+    broken,
+    short: choices.filter(c => c.getBoundingClientRect().height < 44).length,
+    smallest_font: Math.min(...choices.map(c => parseFloat(getComputedStyle(c).fontSize))),
+    overflowing: choices.filter(c => c.scrollWidth > c.clientWidth + 1).length,
+  };
+}"""
+
+
+def test_the_poll_draws_every_scale_one_way_and_keeps_its_words_whole(browser, live_server,
+                                                                      app, db, kontum):
+    """Issue 9, item 8: one scale style per poll; at 320 px scale labels stay readable."""
+    link = make_link(db, live_server, app)
+    for width in (320, 360, 480, 640):
+        for lang in ("vi", "en"):
+            context = browser.new_context(viewport={"width": width, "height": 740},
+                                          is_mobile=True, has_touch=True)
+            context.add_cookies([{"name": "lang", "value": lang, "url": live_server}])
+            page = context.new_page()
+            page.goto(f"{live_server}/p/{link.token}")
+            facts = page.evaluate(SCALE_FACTS)
+            where = (width, lang, facts)
+            assert facts["count"] == 4, where  # three matrix rows and the overall rating
+            assert len(facts["styles"]) == 1, where
+            assert facts["broken"] == [], where
+            assert facts["short"] == 0 and facts["overflowing"] == 0, where
+            assert facts["smallest_font"] >= 13, where
+            assert not has_horizontal_scroll(page), where
+            context.close()

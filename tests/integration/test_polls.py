@@ -354,7 +354,8 @@ def test_small_groups_and_their_complement_are_hidden_everywhere(client, login_a
         client.get("/admin/polls/results/poll_test.xlsx").data))
     rows = book.get_sheet_by_index(0).to_python()
     sa_thay = [r for r in rows if r and r[0] == "LĐLĐ huyện Sa Thầy"]
-    assert sa_thay and all(v in ("—", "") for v in sa_thay[0][1:])
+    assert sa_thay and sa_thay[0][1] == "KT-SATHAY"
+    assert all(v in ("—", "") for v in sa_thay[0][2:])
     dak_ha = [r for r in rows if r and r[0] == "LĐLĐ huyện Đắk Hà"]
     assert 7.0 in dak_ha[0]
 
@@ -371,3 +372,174 @@ def test_tokens_never_start_with_a_dash_so_the_command_line_takes_them():
     from survey_app.models.polls import new_token
 
     assert not any(new_token().startswith("-") for _ in range(2000))
+
+
+def test_posters_zip_names_its_files_from_safe_names_only(client, login_as, poll, db, app):
+    """A unit code saved before the code rule was shared cannot become a path in the ZIP."""
+    import zipfile
+
+    from survey_app.models import Unit
+
+    kt = db.session.scalars(sa.select(Unit).where(Unit.code == "KT")).one()
+    hostile = ["../../../../x/zipslip", "/etc/passwd", "C:\\win", "a\x01b", "Đắk Hà", ".."]
+    links = [poll]
+    for i, code in enumerate(hostile):
+        db.session.add(Unit(code=code, name=f"Đơn vị {i}", kind="grassroots", parent=kt))
+        db.session.flush()
+        links.append(services.create_link(db.session, "poll_test", code))
+    links.append(services.create_link(db.session, "poll_test", "MAU-CDCS-TPKT01"))  # twice
+    db.session.commit()
+    login_as("office")
+    query = "&".join(f"id={link.id}" for link in links)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/admin/polls/posters.zip?{query}").data))
+    names = archive.namelist()
+    assert len(names) == len(set(names)) == len(links)
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9_-]+\.png", name), name
+        assert ".." not in name and not name.startswith(("/", "\\"))
+    assert names[0] == "MAU-CDCS-TPKT01-poll_test.png"
+    assert "x_zipslip-poll_test.png" in names and "Dak_Ha-poll_test.png" in names
+    assert names[-1] == "MAU-CDCS-TPKT01-poll_test-2.png"
+    url = f"{app.config['BASE_URL']}/p/{links[1].token}"
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(archive.read(names[1]))),
+                                     formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [d.text for d in decoded] == [url]
+
+
+def test_results_show_labels_unit_codes_and_percentages_beside_counts(client, login_as,
+                                                                      three_units):
+    """Issue 9, item 5: labels, not codes; codes in their own column; shares beside counts."""
+    login_as("reviewer")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    assert "<h1>Phiếu ý kiến thử</h1>" in html
+    assert ">Mã đơn vị</th>" in html and ">Số người trả lời</th>" in html
+    row = re.search(r"LĐLĐ huyện Đắk Hà</th>(.*?)</tr>", html, re.S).group(1)
+    assert '<td class="code">KT-DAKHA</td>' in row
+    assert '7 <span class="share">(100,0%)</span>' in row  # 7 of 7 members
+    helps = html[html.index("Công đoàn giúp đỡ anh/chị"):]
+    row = re.search(r"LĐLĐ huyện Đắk Hà</th>(.*?)</tr>", helps, re.S).group(1)
+    assert re.search(r"<th scope=\"col\">Không đồng ý</th>", helps)
+    assert '7 <span class="share">(100,0%)</span>' in row
+    total = re.search(r"Tất cả đơn vị</th>(.*?)</tr>", helps, re.S).group(1)
+    # 13 answered "the union helps": 7 of Đắk Hà (disagree), 6 + 2 hidden (agree) → 7/15, 8/15
+    assert '7 <span class="share">(46,7%)</span>' in total
+    assert '8 <span class="share">(53,3%)</span>' in total
+
+    api = client.get("/api/polls/poll_test/results").json
+    helps = next(q for q in api["questions"] if q["key"] == "union_helps")
+    assert helps["overall"]["shares"] == {"1": 0.4667, "2": 0.5333}
+    assert helps["by_unit"]["KT-SATHAY"]["shares"] == {"1": None, "2": None}
+    assert api["title"] == "Phiếu ý kiến thử"
+
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    data = client.get("/admin/polls/results/poll_test.xlsx").data
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "Phiếu ý kiến thử"
+    start = next(i for i, r in enumerate(rows) if r[0] == "Công đoàn giúp đỡ anh/chị")
+    assert rows[start + 1][:5] == ["Đơn vị", "Mã đơn vị", "Không đồng ý", "", "Đồng ý"]
+    assert rows[start + 1][6] == "Số người trả lời"
+    assert rows[start + 2][2:6] == ["Số người", "Tỷ lệ", "Số người", "Tỷ lệ"]
+    dak_ha = next(r for r in rows[start:] if r[0] == "LĐLĐ huyện Đắk Hà")
+    assert dak_ha[1:] == ["KT-DAKHA", 7, 1.0, 0, 0.0, 7]
+    sheet = load_workbook(io.BytesIO(data)).active
+    excel_row = start + 1 + rows[start:].index(dak_ha)
+    shares = [c for c in sheet[excel_row] if c.column in (4, 6)]
+    assert [c.value for c in shares] == [1, 0]
+    assert all(c.number_format == "0.0%" and c.data_type == "n" for c in shares)
+
+
+def test_results_in_english_use_the_definitions_english(client, login_as, three_units):
+    login_as("reviewer")
+    client.set_cookie("lang", "en")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    assert "<h1>Test poll</h1>" in html and "The union helps" in html
+    assert ">Disagree</th>" in html and ">Unit code</th>" in html
+    assert '7 <span class="share">(46,7%)</span>' in html  # numbers the Vietnamese way
+    from python_calamine import CalamineWorkbook
+
+    data = client.get("/admin/polls/results/poll_test.xlsx").data
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert rows[0][0] == "Test poll"
+    assert ["Unit", "Unit code", "Disagree", "", "Agree", "", "Respondents"] in rows
+
+
+def _store_wishes(db, link, texts):
+    from survey_app.catalog.services import definition_of
+    from survey_app.models.responses import Channel
+    from survey_app.responses.services import store_response
+    from survey_app.surveys.validation import validate
+
+    definition = definition_of(link.survey.current_version)
+    for text in texts:
+        result = validate(definition, {"member": "yes", "union_helps": "2", "wish": text})
+        assert result.ok, result.errors
+        store_response(db.session.connection(), response_id=uuid.uuid4(),
+                       version_id=link.survey.current_version_id, survey_id=link.survey_id,
+                       answers=result.answers, channel=Channel.POLL, today=dt.date.today(),
+                       unit_id=link.unit_id, poll_link_id=link.id)
+    db.session.commit()
+
+
+@pytest.fixture
+def wishes(db, poll):
+    """Written answers: A (poll's unit) 12 writers, B 5, C 2 — C is small, B its complement."""
+    b = services.create_link(db.session, "poll_test", "KT-DAKHA")
+    c = services.create_link(db.session, "poll_test", "KT-SATHAY")
+    db.session.commit()
+    a_texts = [f"Ý kiến A{i:02d}" for i in range(12)]
+    _store_wishes(db, poll, a_texts)
+    _store_wishes(db, b, [f"Ý kiến B{i}" for i in range(5)])
+    _store_poll_answers(db, b, 3)  # B's members who wrote nothing
+    _store_wishes(db, c, ["Ý kiến C0", "=HYPERLINK(\"http://evil.example\",\"C1\")"])
+    return a_texts
+
+
+def test_written_answers_are_shown_for_big_enough_units_only_shuffled_and_undated(
+    client, login_as, wishes
+):
+    """Issue 9, item 8: readable by results readers, only for groups at or above the
+    threshold (and its complement), in an order unrelated to time, with no date."""
+    login_as("reviewer")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    shown = re.findall(r"<li>(Ý kiến [ABC]\d+)</li>", html)
+    assert sorted(shown) == wishes                       # all of A, none of B or C
+    assert "Ý kiến B" not in html and "Ý kiến C" not in html
+    assert shown not in (wishes, wishes[::-1])           # not in the order they came
+    again = re.findall(r"<li>(Ý kiến [ABC]\d+)</li>",
+                       client.get("/admin/polls/results/poll_test").get_data(as_text=True))
+    assert again == shown                                # the same order on every visit
+    assert "ít nhất 5 người viết" in html
+
+    api = client.get("/api/polls/poll_test/results").json
+    [wish] = api["texts"]
+    assert wish["label"] == "Mong muốn" and wish["respondents"] == 19
+    assert wish["by_unit"]["MAU-CDCS-TPKT01"] == {"respondents": 12, "answers": shown}
+    assert wish["by_unit"]["KT-SATHAY"] == {"respondents": None, "answers": None}
+    assert wish["by_unit"]["KT-DAKHA"] == {"respondents": None, "answers": None}  # complement
+
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    data = client.get("/admin/polls/results/poll_test.xlsx").data
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert book.sheet_names[1] == "Ý kiến viết"
+    rows = book.get_sheet_by_name("Ý kiến viết").to_python()
+    assert rows[1] == ["Câu hỏi", "Đơn vị", "Mã đơn vị", "Câu trả lời"]
+    assert rows[2:] == [["Mong muốn", "CĐCS Công ty TNHH May mặc Kon Tum (mẫu)",
+                         "MAU-CDCS-TPKT01", text] for text in shown]
+    sheet = load_workbook(io.BytesIO(data))["Ý kiến viết"]
+    assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=2) for cell in row)
+
+
+def test_the_page_lists_a_capped_number_of_written_answers(client, login_as, db, poll):
+    from survey_app.polls.views import TEXTS_ON_PAGE
+
+    _store_wishes(db, poll, [f"Ý kiến {i:03d}" for i in range(TEXTS_ON_PAGE + 7)])
+    login_as("office")
+    html = client.get("/admin/polls/results/poll_test").get_data(as_text=True)
+    assert len(re.findall(r"<li>Ý kiến \d+</li>", html)) == TEXTS_ON_PAGE
+    assert "… và 7 ý kiến khác trong tệp Excel." in html
+    data = client.get("/api/polls/poll_test/results").json
+    assert len(data["texts"][0]["by_unit"]["MAU-CDCS-TPKT01"]["answers"]) == TEXTS_ON_PAGE + 7

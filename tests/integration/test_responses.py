@@ -193,11 +193,15 @@ def test_changed_survey_with_responses_becomes_a_new_version(client, login_as, s
     # and exports under its own version's columns
     data = client.get("/admin/surveys/sample_check/responses.xlsx").data
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert book.sheet_names == ["v1", "v2"]
-    v1 = book.get_sheet_by_name("v1").to_python()
-    assert "note_text" in v1[1] and v1[2][0] == str(old.id)
-    assert v1[2][v1[1].index("members")] == 120
-    assert "remark" in book.get_sheet_by_name("v2").to_python()[1]
+    assert book.sheet_names == ["Phiên bản 1", "Phiên bản 2", "Mã"]
+    v1 = book.get_sheet_by_name("Phiên bản 1").to_python()
+    assert "Ghi chú" in v1[0] and v1[1][0] == str(old.id)
+    assert v1[1][v1[0].index("Số đoàn viên")] == 120
+    v2 = book.get_sheet_by_name("Phiên bản 2").to_python()
+    assert "Tổng số đoàn viên" in v2[0] and len(v2) == 1
+    fields = {(sheet, field) for sheet, _column, field, *_ in book.get_sheet_by_name("Mã")
+              .to_python()[1:]}
+    assert ("Phiên bản 1", "note_text") in fields and ("Phiên bản 2", "remark") in fields
 
 
 def test_unchanged_survey_sync_does_nothing_and_unused_version_is_replaced(sample_survey, db):
