@@ -82,13 +82,17 @@ def select_locale() -> Locale:
 
 
 def set_security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if request.endpoint == "static":
+        # A script, style sheet or icon is governed by the policy of the page that loads it;
+        # the document headers would only add 0.4 KB to each file a worker's phone fetches.
+        return response
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     # Only a signed-in page can show someone's data; reading the session key rather than
     # current_user spares anonymous requests (poll answers) a user lookup.
     if session.get("_user_id") is not None:

@@ -83,13 +83,22 @@ def test_unexpected_error_is_a_500_page_without_trace(app, client):
 
 
 def test_security_headers_on_every_response(client):
-    for path in ("/login", "/healthz", "/nowhere", "/static/css/app.css"):
+    for path in ("/login", "/healthz", "/nowhere"):
         response = client.get(path)
         csp = response.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "unsafe-inline" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_static_files_carry_nosniff_but_not_the_document_headers(client):
+    """A script or style sheet is governed by the page's policy; repeating the document
+    headers on each file costs a worker's phone 0.4 KB a file on the poll page."""
+    response = client.get("/static/css/app.css")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response.headers
 
 
 def test_pages_have_no_inline_script_or_style(client):
