@@ -14,7 +14,7 @@ ANSWERS = {"has_union": "yes", "members": "120", "level": "low", "note_text": "�
 
 
 def submit(client, login, make_user):
-    reporter = make_user("reporter", unit_code="KT-DAKHA", full_name="Nguyễn Văn An")
+    reporter = make_user("inspector", unit_code="KT-DAKHA", full_name="Nguyễn Văn An")
     login(reporter)
     data = {"csrf_token": csrf_token(client, "/surveys/sample_check/fill"),
             "_response_id": str(uuid.uuid4()), **ANSWERS}

@@ -1,7 +1,6 @@
 """Numbers as Vietnamese people write them, through the app: what is typed, what is stored,
 what every page shows and what the Excel export holds (issue 9)."""
 
-import io
 import json
 import re
 import uuid
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from flask import render_template_string
-from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
 from survey_app.catalog.services import sync_definition
@@ -20,6 +18,7 @@ from survey_app.surveys.loader import load_definition
 from survey_app.surveys.numbers import NumberProblem
 from survey_app.surveys.validation import validate
 from tests.conftest import csrf_token
+from tests.exported import exported_rows
 
 FIGURES = """\
 key: figures
@@ -104,9 +103,7 @@ def test_vietnamese_numbers_are_stored_shown_and_exported_as_numbers(client, log
     assert " 12,5 " in text and " 1.250.000 " in text and " 0905123456 " in text
 
     data = client.get("/admin/surveys/figures/responses.xlsx").data
-    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("v1")
-    names, row = sheet.to_python()[1], sheet.to_python()[2]
-    cells = dict(zip(names, row, strict=True))
+    (cells,) = exported_rows(data)
     assert cells["members.baseline"] == 1250 and cells["members"] == 1500
     assert cells["income.baseline"] == 12.5 and cells["income"] == 1250.75
     assert cells["rate"] == 12.5 and cells["events"] == 1250000

@@ -53,7 +53,7 @@ def _shown(definition: Definition, answer: AnswerValue) -> str:
             return str(int(answer.value))
         return format_number(answer.value)
     if answer.kind == "date":
-        return answer.value.isoformat()
+        return answer.value.strftime("%d/%m/%Y")
     return str(escape(answer.value))
 
 

@@ -81,7 +81,7 @@ def hostile_unit(db) -> Unit:
 
 def test_responses_export_keeps_typed_text_as_text(client, login, make_user, sample_survey, db):
     hostile_unit(db)
-    reporter = make_user("reporter", unit_code=UNIT_CODE, full_name=USER_NAME)
+    reporter = make_user("inspector", unit_code=UNIT_CODE, full_name=USER_NAME)
     login(reporter)
     for note, model in ((HYPERLINK, PHONE), ("-1", "@A1")):
         data = {
