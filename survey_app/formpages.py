@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import Flask
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
 from survey_app.surveys import rendering
@@ -93,6 +93,15 @@ class Submission:
     @property
     def is_complete(self) -> bool:
         return self.result is not None and self.result.ok and self.added_row is None
+
+
+def invalid_answers(errors: dict[str, str]):
+    """A JSON answer to a form sent by survey-form.js that the server refused: the page
+    shows each message where the server's own page would, and keeps every answer."""
+    message = ngettext(
+        "%(num)d answer needs attention.", "%(num)d answers need attention.", len(errors)
+    )
+    return {"errors": errors, "message": message}, 422
 
 
 def new_response_id() -> str:
