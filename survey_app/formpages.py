@@ -41,6 +41,37 @@ def form_messages() -> dict[str, str]:
         "draftDiscard": _("Start again"),
         "change": _("Change: %(diff)s (%(pct)s)", diff="{diff}", pct="{pct}"),
         "removeRow": _("Remove this row"),
+        # Sending (static/js/send.js): what happened, what to do; the answers always stay.
+        "sending": _("Sending…"),
+        "sendFailed": _("Not sent."),
+        "sendNetwork": _(
+            "There is no connection to the server. Check the mobile data or Wi-Fi, "
+            "then press Send again."
+        ),
+        "sendSession": _(
+            "You have been signed out. Sign in again: you will come back to this form with "
+            "your answers, ready to send."
+        ),
+        "sendStale": _("The page was open for a long time. Press Send again."),
+        "sendTooLarge": _(
+            "The answers are too long to send. Shorten the longest ones, then press Send again."
+        ),
+        "sendBusy": _(
+            "Many answers were sent from this network just now. Wait a minute, "
+            "then press Send again."
+        ),
+        "sendServer": _(
+            "The server had a problem. Wait a moment, then press Send again; if it keeps "
+            "happening, try again later."
+        ),
+        "sendNoAck": _(
+            "The server did not confirm that it received the answers. Check the connection "
+            "(some Wi-Fi networks first ask you to sign in), then press Send again."
+        ),
+        "sendRefused": _("The server refused the answers. Reload the page and try again."),
+        "sendKept": _("Nothing is lost: every answer is still here."),
+        "sendAgain": _("Send again"),
+        "signInAgain": _("Sign in again"),
     }
 
 

@@ -82,6 +82,8 @@ def preview(key: str):
         errors=errors,
         response_id=response_id,
         checked=checked,
+        # kept for this tab only: enough to come back from signing in again
+        draft_key=f"preview:{key}:{current_user.id}",
     ), status
 
 
