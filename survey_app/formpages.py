@@ -12,6 +12,7 @@ from flask_babel import (
     format_date,
     format_datetime,
     get_locale,
+    ngettext,
 )
 from flask_babel import gettext as _
 
@@ -48,6 +49,37 @@ def form_messages(definition: Definition | None = None) -> dict[str, str]:
         "page": _("Part %(n)s of %(total)s", n="{n}", total="{total}"),
         "draftRestored": _("Your unsent answers on this phone were restored."),
         "draftDiscard": _("Start again"),
+        # Sending (static/js/send.js): what happened, what to do; the answers always stay.
+        "sending": _("Sending…"),
+        "sendFailed": _("Not sent."),
+        "sendNetwork": _(
+            "There is no connection to the server. Check the mobile data or Wi-Fi, "
+            "then press Send again."
+        ),
+        "sendSession": _(
+            "You have been signed out. Sign in again: you will come back to this form with "
+            "your answers, ready to send."
+        ),
+        "sendStale": _("The page was open for a long time. Press Send again."),
+        "sendTooLarge": _(
+            "The answers are too long to send. Shorten the longest ones, then press Send again."
+        ),
+        "sendBusy": _(
+            "Many answers were sent from this network just now. Wait a minute, "
+            "then press Send again."
+        ),
+        "sendServer": _(
+            "The server had a problem. Wait a moment, then press Send again; if it keeps "
+            "happening, try again later."
+        ),
+        "sendNoAck": _(
+            "The server did not confirm that it received the answers. Check the connection "
+            "(some Wi-Fi networks first ask you to sign in), then press Send again."
+        ),
+        "sendRefused": _("The server refused the answers. Reload the page and try again."),
+        "sendKept": _("Nothing is lost: every answer is still here."),
+        "sendAgain": _("Send again"),
+        "signInAgain": _("Sign in again"),
     }
     if types & NUMBER_TYPES:
         messages |= {
@@ -192,6 +224,15 @@ class Submission:
     @property
     def is_complete(self) -> bool:
         return self.result is not None and self.result.ok and self.added_row is None
+
+
+def invalid_answers(errors: dict[str, str]):
+    """A JSON answer to a form sent by survey-form.js that the server refused: the page
+    shows each message where the server's own page would, and keeps every answer."""
+    message = ngettext(
+        "%(num)d answer needs attention.", "%(num)d answers need attention.", len(errors)
+    )
+    return {"errors": errors, "message": message}, 422
 
 
 def new_response_id() -> str:

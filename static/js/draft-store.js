@@ -1,6 +1,8 @@
 /**
  * Unsent survey answers kept on this device (localStorage), so that a closed tab, a dead
- * battery or a lost connection does not cost an inspector the answers typed so far.
+ * battery or a lost connection does not cost an inspector the answers typed so far; it
+ * stays until the server acknowledges them.  `where` = 'session': for this tab only (the
+ * anonymous poll, on a phone that may be lent to a colleague; the preview).
  *
  * A draft is plain JSON: {version, savedAt, survey, responseId, values: {name: [text]},
  * rows: {repeat: count}, page: the section shown}.  Storage can be full, disabled
@@ -10,18 +12,18 @@
 const PREFIX = 'survey-draft:';
 const VERSION = 1;
 
-function storage() {
+function storage(where) {
   try {
-    return window.localStorage;
+    return where === 'session' ? window.sessionStorage : window.localStorage;
   } catch {
     return null; // access itself can throw when storage is disabled
   }
 }
 
 /** The saved draft for `key`, or null when there is none (or it cannot be read). */
-export function loadDraft(key) {
+export function loadDraft(key, where = 'local') {
   try {
-    const text = storage()?.getItem(PREFIX + key);
+    const text = storage(where)?.getItem(PREFIX + key);
     const draft = text ? JSON.parse(text) : null;
     if (!draft || draft.version !== VERSION || typeof draft.values !== 'object') return null;
     return draft;
@@ -31,21 +33,21 @@ export function loadDraft(key) {
 }
 
 /** Save the answers; returns whether it worked. */
-export function saveDraft(key, { survey, responseId, values, rows, page = null }) {
+export function saveDraft(key, { survey, responseId, values, rows, page = null }, where = 'local') {
   const draft = {
     version: VERSION, savedAt: new Date().toISOString(), survey, responseId, values, rows, page,
   };
   try {
-    storage()?.setItem(PREFIX + key, JSON.stringify(draft));
+    storage(where)?.setItem(PREFIX + key, JSON.stringify(draft));
     return true;
   } catch {
     return false; // quota exceeded: the form still works, only the safety net is gone
   }
 }
 
-export function clearDraft(key) {
+export function clearDraft(key, where = 'local') {
   try {
-    storage()?.removeItem(PREFIX + key);
+    storage(where)?.removeItem(PREFIX + key);
   } catch {
     // nothing to do: see saveDraft
   }

@@ -10,7 +10,11 @@
  * - pages (`layout: pages`): one relevant section at a time, Back/Next and a progress bar;
  * - repeat rows added and removed in the page instead of a round trip to the server;
  * - the computed change of indicators while typing;
- * - drafts kept on the device when the form has data-draft-key (draft-store.js).
+ * - drafts kept on the device when the form has data-draft-key (draft-store.js);
+ * - sending by script (send.js): the answers stay in the page and in the draft until the
+ *   server has acknowledged them; a lost connection, an ended session, a 413, a 429 or a 5xx
+ *   says what happened and what to do, and the same button sends again.  Without
+ *   JavaScript the form posts as a plain form.
  *
  * Data comes from the form's data-schema (rendering.client_schema) and data-messages
  * (formpages.form_messages, already translated).
@@ -44,6 +48,8 @@ class SurveyForm {
     this.messages = JSON.parse(form.dataset.messages || '{}');
     this.paged = this.schema.layout !== 'single';
     this.draftKey = form.dataset.draftKey || null;
+    this.draftWhere = form.dataset.draftStore === 'session' ? 'session' : 'local';
+    this.sending = false;
     this.state = null;
     this.page = null; // the section shown when paged
     this.saveSoon = debounce(() => this.saveDraft(), 400);
@@ -53,7 +59,7 @@ class SurveyForm {
     for (const repeat of this.form.querySelectorAll('.q-repeat')) this.setUpRepeat(repeat);
     const initial = this.snapshot();
     const returnedWithErrors = Boolean(document.getElementById('form-errors'));
-    const saved = this.draftKey ? loadDraft(this.draftKey) : null;
+    const saved = this.draftKey ? loadDraft(this.draftKey, this.draftWhere) : null;
     // a key reused by another survey (or an older page) must not pour its answers in here
     const draft = saved?.survey === this.schema.key ? saved : null;
     // After a refused POST the page shows what was just sent: newer than any draft.
@@ -169,7 +175,7 @@ class SurveyForm {
       this.setSkipped(element, !isRelevant(this.schema, this.state, this.nameOf(element)));
     }
     for (const control of this.form.querySelectorAll('input, select, textarea, button')) {
-      if (control.closest('.form-actions, .draft-notice')) continue;
+      if (control.type === 'submit' || control.closest('.form-actions, .draft-notice')) continue;
       const skipped = Boolean(control.closest('[data-skipped]'));
       if (control.disabled !== skipped) control.disabled = skipped;
     }
@@ -196,6 +202,7 @@ class SurveyForm {
 
   onEdit(target, committed) {
     if (!target.name || CONTROL_NAME.test(target.name)) return;
+    if (!this.senderModule) this.sender().catch(() => {}); // ready before Send is pressed
     const answers = this.refresh();
     const change = this.form.querySelector(
       `p.change[data-change-for="${CSS.escape(target.name.replace(/\.baseline$/, ''))}"]`,
@@ -236,21 +243,63 @@ class SurveyForm {
   }
 
   onSubmit(event) {
+    event.preventDefault();
+    if (this.sending) return; // a second tap while the first send is on its way
     const problems = this.checkAll(this.form);
     if (problems.length) {
-      event.preventDefault();
       this.showSummary(problems);
       this.focusField(problems[0].name);
       return;
     }
-    // Sent: the draft has served.  Offline the POST cannot arrive, so keep it; sent again
-    // later it carries the same _response_id, which the server takes as the same answers.
-    if (this.draftKey && navigator.onLine !== false) {
+    this.send();
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /**
+   * Send by script (send.js): the draft is written first and cleared only by the server's
+   * acknowledgement, so every failure keeps the answers.  send.js is fetched once the
+   * person starts answering, not with the page (the poll's first-load budget).
+   */
+  async send() {
+    this.sending = true;
+    if (this.draftKey) {
       this.saveSoon.cancel();
-      clearDraft(this.draftKey);
-    } else if (this.draftKey) {
       this.saveDraft();
     }
+    const sender = await this.sender().catch(() => null);
+    // true once acknowledged: the page is leaving, a second tap must not send again
+    this.sending = sender ? await sender.send(this) : this.offline();
+  }
+
+  /** send.js, fetched once; a failed fetch is tried again next time. */
+  sender() {
+    this.senderModule ??= import('./send.js').catch((error) => {
+      this.senderModule = null;
+      throw error;
+    });
+    return this.senderModule;
+  }
+
+  /** send.js cannot even be fetched: no connection.  Say so; everything stays. */
+  offline() {
+    const m = this.messages;
+    document.getElementById('send-failure')?.remove();
+    const box = document.createElement('p');
+    box.id = 'send-failure';
+    box.className = 'alert send-failure';
+    box.setAttribute('role', 'alert');
+    box.textContent = `${m.sendFailed} ${m.sendNetwork} ${m.sendKept}`;
+    this.form.querySelector('.form-actions, button.send').before(box);
+    box.scrollIntoView({ block: 'center' });
+    return false;
+  }
+
+  /** The acknowledgement came: the draft has served. */
+  forgetDraft() {
+    if (!this.draftKey) return;
+    this.saveSoon.cancel();
+    clearDraft(this.draftKey, this.draftWhere);
   }
 
   // ------------------------------------------------------------------ checks and errors
@@ -596,7 +645,7 @@ class SurveyForm {
     if (!this.draftKey) return;
     saveDraft(this.draftKey, {
       ...this.snapshot(), survey: this.schema.key, page: this.page?.dataset.section ?? null,
-    });
+    }, this.draftWhere);
   }
 
   showDraftNotice(initial) {
@@ -611,7 +660,7 @@ class SurveyForm {
     discard.textContent = this.messages.draftDiscard;
     discard.addEventListener('click', () => {
       this.saveSoon.cancel();
-      clearDraft(this.draftKey);
+      clearDraft(this.draftKey, this.draftWhere);
       this.apply(initial);
       for (const error of this.form.querySelectorAll('p.error')) this.clearErrorElement(error);
       this.refresh();

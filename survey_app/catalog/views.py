@@ -8,9 +8,15 @@ from flask_login import current_user
 
 from survey_app.access import Perm, access, has_perm
 from survey_app.catalog import bp, services
+from survey_app.errors import json_requested
 from survey_app.exports import xlsx_download
 from survey_app.extensions import db
-from survey_app.formpages import current_locale, new_response_id, read_submission
+from survey_app.formpages import (
+    current_locale,
+    invalid_answers,
+    new_response_id,
+    read_submission,
+)
 from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
@@ -69,6 +75,11 @@ def preview(key: str):
         values, response_id = submission.values, submission.response_id
         errors = submission.errors
         checked = submission.is_complete
+        if json_requested() and errors:  # survey-form.js sending: the answers stay in the page
+            return invalid_answers(errors)
+        if json_requested() and checked:
+            message = _("All answers are valid. In the real form they would now be saved.")
+            return {"checked": True, "message": message}
     else:
         values, response_id = rendering.default_values(definition), new_response_id()
     status = 400 if errors else 200
@@ -80,6 +91,8 @@ def preview(key: str):
         errors=errors,
         response_id=response_id,
         checked=checked,
+        # kept for this tab only: enough to come back from signing in again
+        draft_key=f"preview:{key}:{current_user.id}",
     ), status
 
 
@@ -99,7 +112,7 @@ def fill(key: str):
         values, response_id, errors = (submission.values, submission.response_id, submission.errors)
         if submission.is_complete:
             stored_id = responses.parse_response_id(response_id)
-            responses.store_response(
+            created = responses.store_response(
                 db.session.connection(),
                 response_id=stored_id,
                 version_id=version.id,
@@ -113,7 +126,15 @@ def fill(key: str):
             )
             db.session.commit()
             flash(_("Thank you: your answers have been saved."), "success")
-            return redirect(url_for(".view_response", key=key, response_id=stored_id), 303)
+            url = url_for(".view_response", key=key, response_id=stored_id)
+            if json_requested():
+                # The page keeps its draft until it reads this acknowledgement.
+                return {"id": str(stored_id), "url": url, "created": created}, (
+                    201 if created else 200
+                )
+            return redirect(url, 303)
+        if errors and json_requested():
+            return invalid_answers(errors)
     else:
         values, response_id = rendering.default_values(definition), new_response_id()
     return render_template(

@@ -34,10 +34,10 @@ from sqlalchemy import select
 from survey_app.access import Perm, access
 from survey_app.catalog.services import definition_of_version
 from survey_app.config import PROJECT_ROOT
-from survey_app.errors import UserError
+from survey_app.errors import UserError, json_requested, render_error
 from survey_app.exports import xlsx_download
 from survey_app.extensions import csrf, db, limiter
-from survey_app.formpages import new_response_id, read_submission
+from survey_app.formpages import invalid_answers, new_response_id, read_submission
 from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Channel
@@ -104,6 +104,16 @@ def _answered_here(link: services.PollTarget) -> bool:
 
 def _unavailable(link: services.PollTarget | None, state: services.LinkState | None = None):
     status = 404 if link is None or state is services.LinkState.NOT_YET else 410
+    if request.method == "POST" and json_requested():
+        if link is None:
+            message = _("This poll link does not exist")
+        elif state is services.LinkState.NOT_YET:
+            message = _("This poll is not open yet")
+        elif state is services.LinkState.FULL:
+            message = _("This poll has received all the answers it needs")
+        else:
+            message = _("This poll is closed")
+        return render_error(status, message)
     return _poll_page("polls/unavailable.html", status, link=link, state=state)
 
 
@@ -129,6 +139,9 @@ def answer(token: str):
     if state is not services.LinkState.OPEN:
         return _unavailable(link, state)
     if _answered_here(link):
+        if request.method == "POST" and json_requested():
+            message = _("You have already answered this poll on this phone. Thank you!")
+            return render_error(409, message)
         return _poll_page("polls/already.html", link=link)
     definition = definition_of_version(
         link.version_id, link.content_hash, lambda: db.session.get(SurveyVersion, link.version_id)
@@ -136,8 +149,11 @@ def answer(token: str):
     errors: dict[str, str] = {}
     notice = None
     if request.method == "POST":
-        if request.form.get(HONEYPOT):
-            return redirect(url_for(".thanks", token=token), 303)  # a bot: store nothing
+        if request.form.get(HONEYPOT):  # a bot: store nothing, and say thanks all the same
+            thanks_url = url_for(".thanks", token=token)
+            if json_requested():
+                return {"id": request.form.get("_response_id", ""), "url": thanks_url}, 201
+            return redirect(thanks_url, 303)
         form = request.form.copy()
         form.poplist(HONEYPOT)
         submission = read_submission(definition, form, today=local_today())
@@ -148,13 +164,16 @@ def answer(token: str):
             notice = _(
                 "The page was open for a long time. Your answers are kept: please press Send again."
             )
+            if json_requested():  # survey-form.js sends again with this token, by itself
+                return render_error(400, notice, reason="csrf", csrf_token=generate_csrf())
             return _form(link, definition, values, errors, response_id, notice, 400)
         if submission.is_complete:
             # An engine connection, not the ORM session: nothing here needs objects.
+            stored_id = parse_response_id(response_id)
             with db.engine.begin() as connection:
                 store_response(
                     connection,
-                    response_id=parse_response_id(response_id),
+                    response_id=stored_id,
                     version_id=link.version_id,
                     survey_id=link.survey_id,
                     answers=submission.result.answers,
@@ -164,7 +183,11 @@ def answer(token: str):
                     unit_id=link.unit_id,
                     poll_link_id=link.id,
                 )
-            response = redirect(url_for(".thanks", token=token), 303)
+            thanks_url = url_for(".thanks", token=token)
+            if json_requested():  # the page forgets the answers only once it reads this
+                response = make_response({"id": str(stored_id), "url": thanks_url}, 201)
+            else:
+                response = redirect(thanks_url, 303)
             response.set_cookie(
                 f"{DONE_COOKIE}_{link.id}",
                 _done_signer().sign(token).decode(),
@@ -175,9 +198,42 @@ def answer(token: str):
                 secure=request.is_secure,
             )
             return response
+        if errors and json_requested():
+            return invalid_answers(errors)
     else:
         values, response_id = rendering.default_values(definition), new_response_id()
     return _form(link, definition, values, errors, response_id, notice, 400 if errors else 200)
+
+
+@bp.errorhandler(429)
+def too_many_posts(exc):
+    """Over the poll POST limit (workers sharing one factory Wi-Fi): keep the answers.
+
+    The form comes back filled in, as after an expired token, with a message to send again
+    in a minute; a page sending by script keeps its own answers and shows the same advice.
+    """
+    if request.endpoint != "polls.answer" or request.method != "POST":
+        return render_error(429)
+    notice = _(
+        "Many answers were sent from this network just now. Your answers are kept: "
+        "wait a minute, then press Send again."
+    )
+    if json_requested():
+        return render_error(429, notice)
+    link = services.find_target(
+        db.engine,
+        (request.view_args or {}).get("token", ""),
+        max_age=current_app.config["POLL_LINK_CACHE_SECONDS"],
+    )
+    if link is None or link.version_id is None:
+        return _unavailable(link)
+    definition = definition_of_version(
+        link.version_id, link.content_hash, lambda: db.session.get(SurveyVersion, link.version_id)
+    )
+    form = request.form.copy()
+    form.poplist(HONEYPOT)
+    submission = read_submission(definition, form, today=local_today())
+    return _form(link, definition, submission.values, {}, submission.response_id, notice, 429)
 
 
 def _form(link, definition, values, errors, response_id, notice, status):
