@@ -2,10 +2,11 @@
 the app around it.
 
 One endpoint, ``POST /p/<token>``, that stores the same rows a poll submission stores (one
-``responses`` row and one ``answers`` row per answered field) through SQLAlchemy core on the
-app's own tables, with the same engine options, SQLite pragmas and ``ON CONFLICT DO NOTHING``
-insert, and answers ``303`` like the app. No forms, CSRF, validation, templates, sessions,
-rate limiting or extensions: Flask, SQLAlchemy core and the database only.
+``poll_responses`` row and one ``poll_answers`` row per answered field) through SQLAlchemy
+core on the app's own tables, with the same engine options, SQLite pragmas and ``ON CONFLICT
+DO NOTHING`` insert, and answers ``303`` like the app. No forms, CSRF, validation,
+templates, sessions, rate limiting, keyed hashing of the response id or extensions: Flask,
+SQLAlchemy core and the database only.
 
 Served by gunicorn (``gunicorn --pythonpath bench 'baseline_app:create_app()'``) with:
 
@@ -29,10 +30,10 @@ from flask import Flask, abort, redirect, request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey_app.config import Settings
-from survey_app.models import Answer, PollLink, Response, Survey
+from survey_app.models import PollAnswer, PollLink, PollResponse, Survey
 
-RESPONSES = Response.__table__
-ANSWERS = Answer.__table__
+RESPONSES = PollResponse.__table__
+ANSWERS = PollAnswer.__table__
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -81,6 +82,7 @@ def answer_rows(response_id: uuid.UUID, form, text_fields: frozenset[str]) -> li
         is_text = key in text_fields
         rows.append({
             "response_id": response_id,
+            "ordinal": len(rows),
             "question_key": key,
             "repeat_index": None,
             "part": None,
@@ -117,11 +119,9 @@ def create_app() -> Flask:
             "id": response_id,
             "survey_version_id": link.version_id,
             "unit_id": link.unit_id,
-            "submitted_by_id": None,
             "poll_link_id": link.id,
-            "channel": "poll",
             "submitted_on": today(),
-            "submitted_at": None,
+            "is_settled": False,
         }
         insert_response = dialect_insert(RESPONSES).values(**row).on_conflict_do_nothing(
             index_elements=["id"])

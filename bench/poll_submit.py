@@ -476,7 +476,7 @@ def postgres_database(admin_url: str) -> Iterator[Database]:
 
 def stored_responses(database_url: str, tokens: dict[str, str]) -> dict[str, tuple[int, int]]:
     """(responses, answers) stored per target name, found through its link token."""
-    from survey_app.models import Answer, PollLink, Response
+    from survey_app.models import PollAnswer, PollLink, PollResponse
 
     engine = sa.create_engine(database_url)
     try:
@@ -484,11 +484,12 @@ def stored_responses(database_url: str, tokens: dict[str, str]) -> dict[str, tup
         with engine.connect() as conn:
             for name, token in tokens.items():
                 link_id = conn.scalar(sa.select(PollLink.id).where(PollLink.token == token))
-                responses = conn.scalar(sa.select(sa.func.count()).select_from(Response)
-                                        .where(Response.poll_link_id == link_id))
-                answers = conn.scalar(sa.select(sa.func.count()).select_from(Answer)
-                                      .join(Response, Response.id == Answer.response_id)
-                                      .where(Response.poll_link_id == link_id))
+                responses = conn.scalar(sa.select(sa.func.count()).select_from(PollResponse)
+                                        .where(PollResponse.poll_link_id == link_id))
+                answers = conn.scalar(sa.select(sa.func.count()).select_from(PollAnswer)
+                                      .join(PollResponse,
+                                            PollResponse.id == PollAnswer.response_id)
+                                      .where(PollResponse.poll_link_id == link_id))
                 counts[name] = (responses or 0, answers or 0)
         return counts
     finally:

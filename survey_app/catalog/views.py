@@ -131,8 +131,9 @@ def fill(key: str):
 @access(Perm.SURVEYS_RESPOND, Perm.RESPONSES_VIEW, any_of=True)
 def view_response(key: str, response_id):
     response = responses.get_response(db.session, response_id) or abort(404)
-    if response.version.survey.key != key or response.channel == Channel.POLL.value:
-        abort(404)  # anonymous poll answers are only ever shown in suppressed totals
+    # Anonymous poll answers are never here (their own tables): only suppressed totals.
+    if response.version.survey.key != key:
+        abort(404)
     if response.submitted_by_id != current_user.id and not has_perm(
         current_user, Perm.RESPONSES_VIEW
     ):

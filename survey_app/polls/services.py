@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import time
+import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import qrcode
 import qrcode.image.svg
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
 from survey_app.models import audit
-from survey_app.models.base import utcnow
-from survey_app.models.polls import PollLink
-from survey_app.models.responses import Response
+from survey_app.models.base import insert_ignore, utcnow
+from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
+from survey_app.responses.services import answer_row
 from survey_app.surveys.model import Audience
+from survey_app.surveys.validation import AnswerValue
 
 
 class PollError(UserError):
@@ -169,7 +175,9 @@ def forget_target(token: str) -> None:
 def response_count(session: Session, link: PollLink | PollTarget) -> int:
     return (
         session.scalar(
-            select(func.count()).select_from(Response).where(Response.poll_link_id == link.id)
+            select(func.count())
+            .select_from(PollResponse)
+            .where(PollResponse.poll_link_id == link.id)
         )
         or 0
     )
@@ -192,9 +200,9 @@ def list_links(session: Session) -> list[LinkRow]:
     """Every link with its response count (one grouped query) and state."""
     counts = dict(
         session.execute(
-            select(Response.poll_link_id, func.count())
-            .where(Response.poll_link_id.is_not(None))
-            .group_by(Response.poll_link_id)
+            select(PollResponse.poll_link_id, func.count())
+            .where(PollResponse.poll_link_id.is_not(None))
+            .group_by(PollResponse.poll_link_id)
         ).all()
     )
     links = session.scalars(
@@ -205,6 +213,133 @@ def list_links(session: Session) -> list[LinkRow]:
         LinkRow(link, counts.get(link.id, 0), state_of(link, counts.get(link.id, 0), now))
         for link in links
     ]
+
+
+# ---- storing anonymous answers ------------------------------------------------------------
+
+
+@functools.cache
+def _key_of(secret_key: str, purpose: bytes) -> bytes:
+    return hashlib.blake2b(secret_key.encode(), digest_size=32, person=purpose).digest()
+
+
+def poll_response_key(secret_key: str, link_id: int, sent_id: uuid.UUID) -> uuid.UUID:
+    """The key a poll response is stored under: a keyed hash of the link and of the id the
+    page sent, shaped as a random (version 4) UUID.
+
+    The same page sent twice to its link gives the same key, so a replay finds the stored
+    response; nothing else is kept of the sent id, so a time-ordered id (UUID version 1 or
+    7, from a tampered page) orders nothing, and an id read off a worker's phone cannot be
+    looked up in the database without the secret key. The same id sent to another link is
+    another response there: its answers are stored, not dropped.
+    """
+    digest = hashlib.blake2b(
+        link_id.to_bytes(8, "big") + sent_id.bytes,
+        key=_key_of(secret_key, b"poll-response"),
+        digest_size=16,
+    ).digest()
+    return uuid.UUID(bytes=digest, version=4)
+
+
+_INSERT_ANSWERS = insert(PollAnswer.__table__)
+
+
+def store_poll_response(
+    connection: Connection,
+    link: PollTarget,
+    *,
+    sent_id: uuid.UUID,
+    answers: Iterable[AnswerValue],
+    today: date,
+    secret_key: str,
+) -> bool:
+    """Store an anonymous response once; True when this call stored it, False for a replay
+    (the same page sent again to the same link).
+
+    Core statements on ``connection`` (an engine connection: no objects); the caller
+    commits.
+    """
+    key = poll_response_key(secret_key, link.id, sent_id)
+    # Rows built before the first INSERT: on SQLite the write lock is held from it to the commit.
+    rows = [{**answer_row(key, value), "ordinal": i} for i, value in enumerate(answers)]
+    created = insert_ignore(
+        connection,
+        PollResponse.__table__,
+        {
+            "id": key,
+            "survey_version_id": link.version_id,
+            "unit_id": link.unit_id,
+            "poll_link_id": link.id,
+            "submitted_on": today,
+            "is_settled": False,
+        },
+        ["id"],
+    )
+    if not created:
+        return False
+    if rows:
+        connection.execute(_INSERT_ANSWERS, rows)
+    return True
+
+
+def _temporary_copy(table: sa.Table, name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in table.columns),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def settle(connection: Connection, *, before: date) -> int:
+    """Rewrite the anonymous responses of days before ``before`` that were not rewritten yet,
+    and their answers, in random order, in this one transaction; returns how many.
+
+    On PostgreSQL a row keeps the id of the transaction that wrote it (``xmin``) and a table
+    keeps its rows in the order they came (``ctid``, and the order of a plain dump): both
+    place a poll response among timed staff rows until it is rewritten. Afterwards every
+    rewritten row carries this transaction's id and sits in random order, which says no
+    more than "sent before this ran". SQLite keeps neither (the tables are ``WITHOUT
+    ROWID`` and ordered by their random keys), but the rewrite does no harm there.
+    Run daily (``survey-app polls settle``); the caller commits, and its rollback takes the
+    temporary tables with it.
+    """
+    responses, answers = PollResponse.__table__, PollAnswer.__table__
+    kept_responses = _temporary_copy(responses, "settle_responses")
+    kept_answers = _temporary_copy(answers, "settle_answers")
+    kept_responses.create(connection)
+    kept_answers.create(connection)
+    unsettled = select(*responses.c).where(
+        responses.c.is_settled.is_(False), responses.c.submitted_on < before
+    )
+    connection.execute(kept_responses.insert().from_select(list(responses.c.keys()), unsettled))
+    count = connection.scalar(select(func.count()).select_from(kept_responses)) or 0
+    if count:
+        ids = select(kept_responses.c.id)
+        connection.execute(
+            kept_answers.insert().from_select(
+                list(answers.c.keys()), select(*answers.c).where(answers.c.response_id.in_(ids))
+            )
+        )
+        connection.execute(answers.delete().where(answers.c.response_id.in_(ids)))
+        connection.execute(responses.delete().where(responses.c.id.in_(ids)))
+        settled = [
+            sa.true().label("is_settled") if column.name == "is_settled" else column
+            for column in kept_responses.c
+        ]
+        connection.execute(
+            responses.insert().from_select(
+                list(responses.c.keys()), select(*settled).order_by(func.random())
+            )
+        )
+        connection.execute(
+            answers.insert().from_select(
+                list(answers.c.keys()), select(*kept_answers.c).order_by(func.random())
+            )
+        )
+    kept_answers.drop(connection)
+    kept_responses.drop(connection)
+    return count
 
 
 def set_closed(session: Session, link: PollLink, closed: bool, *, actor=None) -> None:

@@ -1,8 +1,9 @@
 """Answering a poll at /p/<token> (no account), and the staff pages for links and posters.
 
 Anonymity: nothing about the person is kept with a poll answer: no account, no address, no
-user agent, no time finer than the day (see ``responses.store_response``); the request log
-line of /p/ pages is dropped (``quiet_poll_logs``).
+user agent, no time finer than the day, no order among other rows (see
+``services.store_poll_response`` and ``models.polls``); the request log line of /p/ pages is
+dropped (``quiet_poll_logs``).
 """
 
 from __future__ import annotations
@@ -40,11 +41,10 @@ from survey_app.extensions import csrf, db, limiter
 from survey_app.formpages import new_response_id, read_submission
 from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
-from survey_app.models.responses import Channel
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls import bp, services
-from survey_app.responses.services import parse_response_id, store_response
+from survey_app.responses.services import parse_response_id
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
 
@@ -150,17 +150,13 @@ def answer(token: str):
         if submission.is_complete:
             # An engine connection, not the ORM session: nothing here needs objects.
             with db.engine.begin() as connection:
-                store_response(
+                services.store_poll_response(
                     connection,
-                    response_id=parse_response_id(response_id),
-                    version_id=link.version_id,
-                    survey_id=link.survey_id,
+                    link,
+                    sent_id=parse_response_id(response_id),
                     answers=submission.result.answers,
-                    channel=Channel.POLL,
                     today=local_today(),
-                    now=None,
-                    unit_id=link.unit_id,
-                    poll_link_id=link.id,
+                    secret_key=current_app.config["SECRET_KEY"],
                 )
             response = redirect(url_for(".thanks", token=token), 303)
             response.set_cookie(

@@ -36,7 +36,9 @@ def parse_response_id(value: str | None) -> uuid.UUID:
         raise BadResponseId() from None
 
 
-def _answer_row(response_id: uuid.UUID, value: AnswerValue) -> dict:
+def answer_row(response_id: uuid.UUID, value: AnswerValue) -> dict:
+    """The column values of one answer row (staff ``answers`` and anonymous ``poll_answers``
+    share these columns)."""
     row = {
         "response_id": response_id,
         "question_key": value.question_key,
@@ -63,16 +65,16 @@ def store_response(
     now: datetime | None = None,
     unit_id: int | None = None,
     submitted_by_id: int | None = None,
-    poll_link_id: int | None = None,
 ) -> bool:
-    """Store a response once; True when this call stored it, False for a replay of ``response_id``.
+    """Store a staff response once; True when this call stored it, False for a replay of
+    ``response_id``.
 
-    Core statements on ``connection`` (an ORM session's ``connection()``, or an engine
-    connection: no objects loaded, a poll submission pays for two INSERTs only); the caller
-    commits. Raises ResponseIdTaken when the id belongs to another survey.
+    Core statements on ``connection`` (an ORM session's ``connection()``); the caller commits.
+    Anonymous poll answers go through ``polls.services.store_poll_response`` instead.
+    Raises ResponseIdTaken when the id belongs to another survey.
     """
     # Rows built before the first INSERT: on SQLite the write lock is held from it to the commit.
-    rows = [_answer_row(response_id, a) for a in answers]
+    rows = [answer_row(response_id, a) for a in answers]
     created = insert_ignore(
         connection,
         Response.__table__,
@@ -81,7 +83,6 @@ def store_response(
             "survey_version_id": version_id,
             "unit_id": unit_id,
             "submitted_by_id": submitted_by_id,
-            "poll_link_id": poll_link_id,
             "channel": channel.value,
             "submitted_on": today,
             "submitted_at": now,
