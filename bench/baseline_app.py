@@ -4,9 +4,10 @@ the app around it.
 One endpoint, ``POST /p/<token>``, that stores the same rows a poll submission stores (one
 ``poll_responses`` row and one ``poll_answers`` row per answered field) through SQLAlchemy
 core on the app's own tables, with the same engine options, SQLite pragmas and ``ON CONFLICT
-DO NOTHING`` insert, and answers ``303`` like the app. No forms, CSRF, validation,
-templates, sessions, rate limiting, keyed hashing of the response id or extensions: Flask,
-SQLAlchemy core and the database only.
+DO NOTHING`` insert, raises a capped link's count by the same conditional UPDATE in the same
+transaction, and answers ``303`` like the app. No forms, CSRF, validation, templates,
+sessions, rate limiting, keyed hashing of the response id or extensions: Flask, SQLAlchemy
+core and the database only.
 
 Served by gunicorn (``gunicorn --pythonpath bench 'baseline_app:create_app()'``) with:
 
@@ -43,6 +44,7 @@ class Link:
     id: int
     unit_id: int
     version_id: int
+    capped: bool
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -63,7 +65,8 @@ def make_engine(database_url: str) -> sa.Engine:
 
 def find_link(engine: sa.Engine, token: str) -> Link:
     stmt = (
-        sa.select(PollLink.id, PollLink.unit_id, Survey.current_version_id)
+        sa.select(PollLink.id, PollLink.unit_id, Survey.current_version_id,
+                  PollLink.max_responses)
         .join(Survey, Survey.id == PollLink.survey_id)
         .where(PollLink.token == token)
     )
@@ -71,7 +74,8 @@ def find_link(engine: sa.Engine, token: str) -> Link:
         row = conn.execute(stmt).one_or_none()
     if row is None or row.current_version_id is None:
         raise SystemExit(f"baseline: no poll link with token {token!r}")
-    return Link(token=token, id=row.id, unit_id=row.unit_id, version_id=row.current_version_id)
+    return Link(token=token, id=row.id, unit_id=row.unit_id, version_id=row.current_version_id,
+                capped=row.max_responses is not None)
 
 
 def answer_rows(response_id: uuid.UUID, form, text_fields: frozenset[str]) -> list[dict]:
@@ -104,6 +108,12 @@ def create_app() -> Flask:
     link = find_link(engine, os.environ["BENCH_POLL_TOKEN"])
     text_fields = frozenset(filter(None, os.environ.get("BENCH_TEXT_FIELDS", "").split(",")))
     dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    take_one = (
+        sa.update(PollLink)
+        .where(PollLink.id == sa.bindparam("link_id"),
+               PollLink.responses_taken < PollLink.max_responses)
+        .values(responses_taken=PollLink.responses_taken + 1)
+    )
 
     app = Flask(__name__)
 
@@ -131,6 +141,10 @@ def create_app() -> Flask:
             created = conn.execute(insert_response,
                                    execution_options={"preserve_rowcount": True}).rowcount == 1
             answers = answer_rows(response_id, request.form, text_fields)
+            full = created and link.capped and conn.execute(
+                take_one, {"link_id": link.id}).rowcount != 1
+            if full:
+                abort(410)
             if created and answers:
                 conn.execute(sa.insert(ANSWERS), answers)
         return redirect(f"/p/{token}/thanks", 303)

@@ -506,11 +506,14 @@ class Options:
     warmup: int
     max_seconds: float
     rounds: int = 1
+    #: Make both links capped at this many responses (the app's conditional UPDATE path).
+    cap: int | None = None
 
 
-def make_link(env: dict[str, str]) -> str:
+def make_link(env: dict[str, str], cap: int | None = None) -> str:
     """A new poll link: the token at the end of the last line printed."""
-    output = run_cli(env, "polls", "create", SURVEY_KEY, UNIT_CODE)
+    extra = ("--cap", str(cap)) if cap else ()
+    output = run_cli(env, "polls", "create", SURVEY_KEY, UNIT_CODE, *extra)
     lines = output.strip().splitlines()
     if not lines or "/p/" not in lines[-1]:
         raise HarnessError(f"polls create printed no link:\n{output}")
@@ -532,7 +535,7 @@ def bench_database(database: Database, instance: Path, options: Options) -> bool
     print(f"\n== {database.label} ==", flush=True)
     began = time.perf_counter()
     run_cli(env, "bootstrap")
-    tokens = {"app": make_link(env), "baseline": make_link(env)}
+    tokens = {"app": make_link(env, options.cap), "baseline": make_link(env, options.cap)}
     print(f"set-up: bootstrap and two poll links in {time.perf_counter() - began:.1f} s",
           flush=True)
 
@@ -649,6 +652,10 @@ def parse_args(argv: list[str] | None) -> Options:
                              "submissions (default 4; 1 with --smoke)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick run: 200 submissions per target")
+    parser.add_argument("--cap", type=int, default=None,
+                        help="cap both poll links at this many responses (never reached): "
+                             "measures the capped path, where each submission also raises "
+                             "the link's count")
     args = parser.parse_args(argv)
     requests = args.requests or (200 if args.smoke else 2000)
     rounds = args.rounds or (1 if args.smoke else 4)
@@ -656,8 +663,11 @@ def parse_args(argv: list[str] | None) -> Options:
         parser.error("--requests, --connections, --rounds and --max-seconds must be positive")
     if rounds > requests:
         parser.error("--rounds cannot exceed --requests")
+    if args.cap is not None and args.cap < 1:
+        parser.error("--cap must be positive")
     return Options(requests=requests, connections=args.connections,
-                   warmup=1 if args.smoke else 3, max_seconds=args.max_seconds, rounds=rounds)
+                   warmup=1 if args.smoke else 3, max_seconds=args.max_seconds, rounds=rounds,
+                   cap=args.cap)
 
 
 def _raise_interrupt(signum: int, _frame) -> None:
@@ -670,7 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"poll submission bench: {options.requests} submissions per target in "
           f"{options.rounds} round(s), {options.connections} connections, "
           f"gunicorn {WORKERS} sync workers, "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+          + (f", links capped at {options.cap}" if options.cap else ""))
     postgres_urls: list[str | None] = [None]  # None: SQLite
     pg_url = os.environ.get("TEST_DATABASE_URL")
     if pg_url:

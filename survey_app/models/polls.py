@@ -41,6 +41,11 @@ class PollLink(Base):
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     max_responses: Mapped[int | None]
+    #: Responses counted against ``max_responses``, raised in the transaction that stores
+    #: one by a conditional UPDATE (so a cap holds under concurrent posts). Kept for capped
+    #: links only: an uncapped link's submissions do not queue on its row. (The server
+    #: default stays: dropping it would rebuild the table on SQLite, see the migration.)
+    responses_taken: Mapped[int] = mapped_column(default=0, server_default="0")
     is_closed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(

@@ -18,7 +18,7 @@ import qrcode.image.svg
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
@@ -38,6 +38,13 @@ class PollError(UserError):
 
 class NotAPoll(PollError):
     message = _l("Poll links can only be made for worker polls.")
+
+
+class LinkFull(PollError):
+    """Raised while storing: the link's cap was reached by a concurrent submission."""
+
+    status = 410
+    message = _l("This poll has received all the answers it was open for.")
 
 
 class LinkState(StrEnum):
@@ -172,15 +179,13 @@ def forget_target(token: str) -> None:
     _TARGETS.pop(token, None)
 
 
-def response_count(session: Session, link: PollLink | PollTarget) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(PollResponse)
-            .where(PollResponse.poll_link_id == link.id)
-        )
-        or 0
-    )
+_TAKEN = select(PollLink.responses_taken).where(PollLink.id == bindparam("link_id"))
+
+
+def responses_taken(engine: Engine, link: PollTarget) -> int:
+    """How many responses count against a capped link's cap, read now (not cached)."""
+    with engine.connect() as connection:
+        return connection.scalar(_TAKEN, {"link_id": link.id}) or 0
 
 
 def state_of(link: PollLink | PollTarget, responses: int, now: datetime | None = None) -> LinkState:
@@ -241,6 +246,17 @@ def poll_response_key(secret_key: str, link_id: int, sent_id: uuid.UUID) -> uuid
     return uuid.UUID(bytes=digest, version=4)
 
 
+#: Raises a capped link's count by one unless the cap is reached, in the storing transaction:
+#: PostgreSQL locks the link's row until the commit and re-checks the condition after a
+#: concurrent update; SQLite holds its write lock from the response's INSERT.
+_TAKE_ONE = (
+    update(PollLink)
+    .where(
+        PollLink.id == bindparam("link_id"),
+        PollLink.responses_taken < PollLink.max_responses,
+    )
+    .values(responses_taken=PollLink.responses_taken + 1)
+)
 _INSERT_ANSWERS = insert(PollAnswer.__table__)
 
 
@@ -257,7 +273,7 @@ def store_poll_response(
     (the same page sent again to the same link).
 
     Core statements on ``connection`` (an engine connection: no objects); the caller
-    commits.
+    commits, or rolls back on an error. Raises LinkFull when the link's cap is reached.
     """
     key = poll_response_key(secret_key, link.id, sent_id)
     # Rows built before the first INSERT: on SQLite the write lock is held from it to the commit.
@@ -277,6 +293,9 @@ def store_poll_response(
     )
     if not created:
         return False
+    capped = link.max_responses is not None
+    if capped and connection.execute(_TAKE_ONE, {"link_id": link.id}).rowcount != 1:
+        raise LinkFull()
     if rows:
         connection.execute(_INSERT_ANSWERS, rows)
     return True

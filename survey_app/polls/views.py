@@ -119,9 +119,9 @@ def answer(token: str):
     )
     if link is None:
         return _unavailable(None)
-    # Counting responses is only needed to enforce a cap, and it grows with the poll.
-    count = services.response_count(db.session, link) if link.max_responses else 0
-    state = services.state_of(link, count)
+    # Read only for a capped link (its count is kept on the link's row); not cached.
+    taken = services.responses_taken(db.engine, link) if link.max_responses else 0
+    state = services.state_of(link, taken)
     if link.version_id is None or not link.survey_active:
         state = services.LinkState.CLOSED
     if state is not services.LinkState.OPEN:
@@ -148,16 +148,19 @@ def answer(token: str):
             )
             return _form(link, definition, values, errors, response_id, notice, 400)
         if submission.is_complete:
-            # An engine connection, not the ORM session: nothing here needs objects.
-            with db.engine.begin() as connection:
-                services.store_poll_response(
-                    connection,
-                    link,
-                    sent_id=parse_response_id(response_id),
-                    answers=submission.result.answers,
-                    today=local_today(),
-                    secret_key=current_app.config["SECRET_KEY"],
-                )
+            try:
+                # An engine connection, not the ORM session: nothing here needs objects.
+                with db.engine.begin() as connection:
+                    services.store_poll_response(
+                        connection,
+                        link,
+                        sent_id=parse_response_id(response_id),
+                        answers=submission.result.answers,
+                        today=local_today(),
+                        secret_key=current_app.config["SECRET_KEY"],
+                    )
+            except services.LinkFull:
+                return _unavailable(link, services.LinkState.FULL)
             response = redirect(url_for(".thanks", token=token), 303)
             response.set_cookie(
                 f"{DONE_COOKIE}_{link.id}",

@@ -193,6 +193,9 @@ def test_posting_too_often_answers_429(app, poll, client):
 def test_closed_expired_not_yet_and_full_links_get_friendly_pages(client, poll, db, change,
                                                                   status, text):
     if change.get("max_responses"):
+        # A cap is set when the link is made (its count starts then), and one answer fills it.
+        poll.max_responses = change["max_responses"]
+        db.session.commit()
         assert answer(client, poll, {"member": "no"}).status_code == 303
         client._cookies.clear()
     for key, value in change.items():
@@ -540,6 +543,78 @@ def test_settle_rewrites_past_days_only_and_keeps_every_answer(app, poll, db):
             assert len(xmins) == 1
     # again: nothing left to settle
     assert "0" in app.test_cli_runner().invoke(args=["polls", "settle"]).output
+
+
+# ---- a cap holds under concurrent posts ------------------------------------------------
+
+
+def _concurrent_posts(live_server, token, n, data=None):
+    """``n`` workers on their own phones open the poll, then all send at the same moment.
+    Returns the statuses (redirects not followed)."""
+    import threading
+    import urllib.error
+    import urllib.parse
+    from http.cookiejar import CookieJar
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    phones = []
+    for _ in range(n):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect())
+        html = opener.open(f"{live_server}/p/{token}").read().decode()
+        phones.append((opener, token_of(html)))
+    barrier, statuses = threading.Barrier(n), []
+
+    def send(opener, csrf):
+        body = urllib.parse.urlencode({"csrf_token": csrf, "_response_id": str(uuid.uuid4()),
+                                       **(data or {"member": "no"})}).encode()
+        barrier.wait()
+        try:
+            with opener.open(f"{live_server}/p/{token}", body, timeout=60) as reply:
+                statuses.append(reply.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    threads = [threading.Thread(target=send, args=phone) for phone in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def test_a_cap_of_3_holds_against_15_simultaneous_posts(live_server, poll, db):
+    capped = services.create_link(db.session, "poll_test", "KT-DAKHA", max_responses=3)
+    db.session.commit()
+    statuses = _concurrent_posts(live_server, capped.token, 15)
+    assert statuses == [303] * 3 + [410] * 12
+    db.session.expire_all()
+    count = sa.select(sa.func.count()).select_from(PollResponse)
+    assert db.session.scalar(count.where(PollResponse.poll_link_id == capped.id)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollAnswer)) == 3
+    assert db.session.get(PollLink, capped.id).responses_taken == 3
+
+
+def test_a_resent_page_counts_once_against_the_cap(client, poll, db):
+    poll.max_responses = 2
+    db.session.commit()
+    page = client.get(f"/p/{poll.token}").get_data(as_text=True)
+    body = {"csrf_token": token_of(page), "_response_id": str(uuid.uuid4()), "member": "no"}
+    assert client.post(f"/p/{poll.token}", data=body).status_code == 303
+    # the done cookie lost (the redirect never arrived): the phone sends the same page again
+    client.delete_cookie(f"p_done_{poll.id}", path=f"/p/{poll.token}")
+    assert client.post(f"/p/{poll.token}", data=body).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(PollLink, poll.id).responses_taken == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 1
+    client._cookies.clear()
+    assert answer(client, poll, {"member": "yes"}).status_code == 303
+    client._cookies.clear()
+    assert client.get(f"/p/{poll.token}").status_code == 410  # full: 2 of 2
+
 
 
 # ---- what a poll response is stored under (issue 10, items 4 and 7) ---------------------

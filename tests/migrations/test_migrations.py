@@ -85,7 +85,7 @@ def test_unit_kind_is_checked_by_the_database(empty_app):
         )
 
 
-# ---- 7f1f56765ec8: anonymous poll rows apart ---------------------------------------------
+# ---- 7f1f56765ec8: anonymous poll rows apart; 05a89ca7564c: a capped link's count ---------
 
 BEFORE_POLL_TABLES = "d1989278ecff"
 
@@ -169,6 +169,8 @@ def test_upgrade_moves_poll_rows_apart_and_closes_the_gaps_and_back(empty_app):
         assert conn.execute(sa.text(
             "SELECT count(*) FROM responses WHERE id IN :ids").bindparams(
                 sa.bindparam("ids", list(poll), expanding=True, type_=sa.Uuid()))).scalar() == 0
+        taken = dict(conn.execute(sa.text("SELECT id, responses_taken FROM poll_links")).all())
+        assert taken == {1: 4, 2: 4}
         if db.engine.dialect.name == "sqlite":
             rowids = conn.execute(sa.text("SELECT rowid FROM responses ORDER BY rowid")).scalars()
             assert list(rowids) == list(range(1, len(staff) + 1))
@@ -182,6 +184,8 @@ def test_upgrade_moves_poll_rows_apart_and_closes_the_gaps_and_back(empty_app):
 
     downgrade(revision=BEFORE_POLL_TABLES)
     with db.engine.connect() as conn:
+        assert "responses_taken" not in {
+            c["name"] for c in sa.inspect(conn).get_columns("poll_links")}
         rows = conn.execute(sa.text(
             "SELECT r.poll_link_id, a.question_key, a.value_choice, a.value_text, a.value_number "
             "FROM responses r JOIN answers a ON a.response_id = r.id "
