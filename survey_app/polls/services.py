@@ -228,6 +228,16 @@ def _key_of(secret_key: str, purpose: bytes) -> bytes:
     return hashlib.blake2b(secret_key.encode(), digest_size=32, person=purpose).digest()
 
 
+def limit_key(secret_key: str, token: str, address: str) -> str:
+    """The rate-limit key of a poll submission: one link from one address (a factory's
+    Wi-Fi answering its own poll does not use up the limit of another link), as a keyed
+    hash, so that the limit storage (Redis) never holds an address next to the poll it
+    answered."""
+    return hashlib.blake2b(
+        f"{token}\n{address}".encode(), key=_key_of(secret_key, b"poll-limit"), digest_size=16
+    ).hexdigest()
+
+
 def poll_response_key(secret_key: str, link_id: int, sent_id: uuid.UUID) -> uuid.UUID:
     """The key a poll response is stored under: a keyed hash of the link and of the id the
     page sent, shaped as a random (version 4) UUID.

@@ -3,7 +3,7 @@
 Anonymity: nothing about the person is kept with a poll answer: no account, no address, no
 user agent, no time finer than the day, no order among other rows (see
 ``services.store_poll_response`` and ``models.polls``); the request log line of /p/ pages is
-dropped (``quiet_poll_logs``).
+dropped (``quiet_poll_logs``), and the rate limit counts a hash of link and address.
 """
 
 from __future__ import annotations
@@ -109,10 +109,16 @@ def _poll_limit() -> str:
     return current_app.config["POLL_POST_LIMIT"]
 
 
+def _link_and_address() -> str:
+    """What the poll submission limit counts: this link from this address (hashed)."""
+    token = (request.view_args or {}).get("token", "")
+    return services.limit_key(current_app.config["SECRET_KEY"], token, get_remote_address())
+
+
 @bp.route("/p/<token>", methods=["GET", "POST"])
 @access(public=True)
 @csrf.exempt  # checked below, so that an expired token keeps the typed answers
-@limiter.limit(_poll_limit, key_func=get_remote_address, methods=["POST"], scope="poll-post")
+@limiter.limit(_poll_limit, key_func=_link_and_address, methods=["POST"], scope="poll-post")
 def answer(token: str):
     link = services.find_target(
         db.engine, token, max_age=current_app.config["POLL_LINK_CACHE_SECONDS"]

@@ -545,7 +545,7 @@ def test_settle_rewrites_past_days_only_and_keeps_every_answer(app, poll, db):
     assert "0" in app.test_cli_runner().invoke(args=["polls", "settle"]).output
 
 
-# ---- a cap holds under concurrent posts ------------------------------------------------
+# ---- a cap holds under concurrent posts, and the limit counts per link and address --------
 
 
 def _concurrent_posts(live_server, token, n, data=None):
@@ -615,6 +615,39 @@ def test_a_resent_page_counts_once_against_the_cap(client, poll, db):
     client._cookies.clear()
     assert client.get(f"/p/{poll.token}").status_code == 410  # full: 2 of 2
 
+
+def test_the_post_limit_counts_per_link_and_address(app, poll, db, monkeypatch):
+    from survey_app.extensions import limiter
+
+    monkeypatch.setitem(app.config, "POLL_POST_LIMIT", "3 per minute")
+    other = services.create_link(db.session, "poll_test", "KT-DAKHA")
+    db.session.commit()
+
+    def post(link, address):
+        return app.test_client().post(f"/p/{link.token}", data={"member": "yes"},
+                                      environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [post(poll, "198.51.100.7") for _ in range(4)] == [400, 400, 400, 429]
+    assert post(other, "198.51.100.7") == 400      # another link from the same Wi-Fi
+    assert post(poll, "198.51.100.8") == 400       # the same link from another address
+    storage = limiter.storage
+    keys = (list(storage.storage.scan_iter()) if hasattr(storage.storage, "scan_iter")
+            else list(storage.storage))
+    text = " ".join(str(key) for key in keys)
+    assert keys and "198.51.100" not in text and poll.token not in text
+
+
+def test_the_default_limit_lets_a_shift_behind_one_address_answer(app, poll, db):
+    from limits import parse_many
+
+    from survey_app.config import Settings
+
+    [limit] = parse_many(Settings.poll_post_limit)
+    assert limit.amount >= 400 and limit.get_expiry() <= 3600
+    for _ in range(60):  # a busy minute at the gate: nobody is refused
+        assert app.test_client().post(f"/p/{poll.token}", data={"member": "yes"},
+                                      environ_base={"REMOTE_ADDR": "203.0.113.9"}
+                                      ).status_code == 400
 
 
 # ---- what a poll response is stored under (issue 10, items 4 and 7) ---------------------
