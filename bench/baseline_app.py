@@ -2,10 +2,12 @@
 the app around it.
 
 One endpoint, ``POST /p/<token>``, that stores the same rows a poll submission stores (one
-``responses`` row and one ``answers`` row per answered field) through SQLAlchemy core on the
-app's own tables, with the same engine options, SQLite pragmas and ``ON CONFLICT DO NOTHING``
-insert, and answers ``303`` like the app. No forms, CSRF, validation, templates, sessions,
-rate limiting or extensions: Flask, SQLAlchemy core and the database only.
+``poll_responses`` row and one ``poll_answers`` row per answered field) through SQLAlchemy
+core on the app's own tables, with the same engine options, SQLite pragmas and ``ON CONFLICT
+DO NOTHING`` insert, raises a capped link's count by the same conditional UPDATE in the same
+transaction, and answers ``303`` like the app. No forms, CSRF, validation, templates,
+sessions, rate limiting, keyed hashing of the response id or extensions: Flask, SQLAlchemy
+core and the database only.
 
 Served by gunicorn (``gunicorn --pythonpath bench 'baseline_app:create_app()'``) with:
 
@@ -29,10 +31,10 @@ from flask import Flask, abort, redirect, request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey_app.config import Settings
-from survey_app.models import Answer, PollLink, Response, Survey
+from survey_app.models import PollAnswer, PollLink, PollResponse, Survey
 
-RESPONSES = Response.__table__
-ANSWERS = Answer.__table__
+RESPONSES = PollResponse.__table__
+ANSWERS = PollAnswer.__table__
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -42,6 +44,7 @@ class Link:
     id: int
     unit_id: int
     version_id: int
+    capped: bool
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -62,7 +65,8 @@ def make_engine(database_url: str) -> sa.Engine:
 
 def find_link(engine: sa.Engine, token: str) -> Link:
     stmt = (
-        sa.select(PollLink.id, PollLink.unit_id, Survey.current_version_id)
+        sa.select(PollLink.id, PollLink.unit_id, Survey.current_version_id,
+                  PollLink.max_responses)
         .join(Survey, Survey.id == PollLink.survey_id)
         .where(PollLink.token == token)
     )
@@ -70,7 +74,8 @@ def find_link(engine: sa.Engine, token: str) -> Link:
         row = conn.execute(stmt).one_or_none()
     if row is None or row.current_version_id is None:
         raise SystemExit(f"baseline: no poll link with token {token!r}")
-    return Link(token=token, id=row.id, unit_id=row.unit_id, version_id=row.current_version_id)
+    return Link(token=token, id=row.id, unit_id=row.unit_id, version_id=row.current_version_id,
+                capped=row.max_responses is not None)
 
 
 def answer_rows(response_id: uuid.UUID, form, text_fields: frozenset[str]) -> list[dict]:
@@ -81,6 +86,7 @@ def answer_rows(response_id: uuid.UUID, form, text_fields: frozenset[str]) -> li
         is_text = key in text_fields
         rows.append({
             "response_id": response_id,
+            "ordinal": len(rows),
             "question_key": key,
             "repeat_index": None,
             "part": None,
@@ -102,6 +108,12 @@ def create_app() -> Flask:
     link = find_link(engine, os.environ["BENCH_POLL_TOKEN"])
     text_fields = frozenset(filter(None, os.environ.get("BENCH_TEXT_FIELDS", "").split(",")))
     dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    take_one = (
+        sa.update(PollLink)
+        .where(PollLink.id == sa.bindparam("link_id"),
+               PollLink.responses_taken < PollLink.max_responses)
+        .values(responses_taken=PollLink.responses_taken + 1)
+    )
 
     app = Flask(__name__)
 
@@ -117,11 +129,9 @@ def create_app() -> Flask:
             "id": response_id,
             "survey_version_id": link.version_id,
             "unit_id": link.unit_id,
-            "submitted_by_id": None,
             "poll_link_id": link.id,
-            "channel": "poll",
             "submitted_on": today(),
-            "submitted_at": None,
+            "is_settled": False,
         }
         insert_response = dialect_insert(RESPONSES).values(**row).on_conflict_do_nothing(
             index_elements=["id"])
@@ -131,6 +141,10 @@ def create_app() -> Flask:
             created = conn.execute(insert_response,
                                    execution_options={"preserve_rowcount": True}).rowcount == 1
             answers = answer_rows(response_id, request.form, text_fields)
+            full = created and link.capped and conn.execute(
+                take_one, {"link_id": link.id}).rowcount != 1
+            if full:
+                abort(410)
             if created and answers:
                 conn.execute(sa.insert(ANSWERS), answers)
         return redirect(f"/p/{token}/thanks", 303)

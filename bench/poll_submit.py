@@ -476,7 +476,7 @@ def postgres_database(admin_url: str) -> Iterator[Database]:
 
 def stored_responses(database_url: str, tokens: dict[str, str]) -> dict[str, tuple[int, int]]:
     """(responses, answers) stored per target name, found through its link token."""
-    from survey_app.models import Answer, PollLink, Response
+    from survey_app.models import PollAnswer, PollLink, PollResponse
 
     engine = sa.create_engine(database_url)
     try:
@@ -484,11 +484,12 @@ def stored_responses(database_url: str, tokens: dict[str, str]) -> dict[str, tup
         with engine.connect() as conn:
             for name, token in tokens.items():
                 link_id = conn.scalar(sa.select(PollLink.id).where(PollLink.token == token))
-                responses = conn.scalar(sa.select(sa.func.count()).select_from(Response)
-                                        .where(Response.poll_link_id == link_id))
-                answers = conn.scalar(sa.select(sa.func.count()).select_from(Answer)
-                                      .join(Response, Response.id == Answer.response_id)
-                                      .where(Response.poll_link_id == link_id))
+                responses = conn.scalar(sa.select(sa.func.count()).select_from(PollResponse)
+                                        .where(PollResponse.poll_link_id == link_id))
+                answers = conn.scalar(sa.select(sa.func.count()).select_from(PollAnswer)
+                                      .join(PollResponse,
+                                            PollResponse.id == PollAnswer.response_id)
+                                      .where(PollResponse.poll_link_id == link_id))
                 counts[name] = (responses or 0, answers or 0)
         return counts
     finally:
@@ -505,11 +506,14 @@ class Options:
     warmup: int
     max_seconds: float
     rounds: int = 1
+    #: Make both links capped at this many responses (the app's conditional UPDATE path).
+    cap: int | None = None
 
 
-def make_link(env: dict[str, str]) -> str:
+def make_link(env: dict[str, str], cap: int | None = None) -> str:
     """A new poll link: the token at the end of the last line printed."""
-    output = run_cli(env, "polls", "create", SURVEY_KEY, UNIT_CODE)
+    extra = ("--cap", str(cap)) if cap else ()
+    output = run_cli(env, "polls", "create", SURVEY_KEY, UNIT_CODE, *extra)
     lines = output.strip().splitlines()
     if not lines or "/p/" not in lines[-1]:
         raise HarnessError(f"polls create printed no link:\n{output}")
@@ -531,7 +535,7 @@ def bench_database(database: Database, instance: Path, options: Options) -> bool
     print(f"\n== {database.label} ==", flush=True)
     began = time.perf_counter()
     run_cli(env, "bootstrap")
-    tokens = {"app": make_link(env), "baseline": make_link(env)}
+    tokens = {"app": make_link(env, options.cap), "baseline": make_link(env, options.cap)}
     print(f"set-up: bootstrap and two poll links in {time.perf_counter() - began:.1f} s",
           flush=True)
 
@@ -648,6 +652,10 @@ def parse_args(argv: list[str] | None) -> Options:
                              "submissions (default 4; 1 with --smoke)")
     parser.add_argument("--smoke", action="store_true",
                         help="a quick run: 200 submissions per target")
+    parser.add_argument("--cap", type=int, default=None,
+                        help="cap both poll links at this many responses (never reached): "
+                             "measures the capped path, where each submission also raises "
+                             "the link's count")
     args = parser.parse_args(argv)
     requests = args.requests or (200 if args.smoke else 2000)
     rounds = args.rounds or (1 if args.smoke else 4)
@@ -655,8 +663,11 @@ def parse_args(argv: list[str] | None) -> Options:
         parser.error("--requests, --connections, --rounds and --max-seconds must be positive")
     if rounds > requests:
         parser.error("--rounds cannot exceed --requests")
+    if args.cap is not None and args.cap < 1:
+        parser.error("--cap must be positive")
     return Options(requests=requests, connections=args.connections,
-                   warmup=1 if args.smoke else 3, max_seconds=args.max_seconds, rounds=rounds)
+                   warmup=1 if args.smoke else 3, max_seconds=args.max_seconds, rounds=rounds,
+                   cap=args.cap)
 
 
 def _raise_interrupt(signum: int, _frame) -> None:
@@ -669,7 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"poll submission bench: {options.requests} submissions per target in "
           f"{options.rounds} round(s), {options.connections} connections, "
           f"gunicorn {WORKERS} sync workers, "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+          + (f", links capped at {options.cap}" if options.cap else ""))
     postgres_urls: list[str | None] = [None]  # None: SQLite
     pg_url = os.environ.get("TEST_DATABASE_URL")
     if pg_url:

@@ -383,6 +383,22 @@ def polls_qr(token: str, out: Path) -> None:
     click.echo(_("Written %(path)s.", path=out))
 
 
+@polls_group.command("settle")
+@with_appcontext
+def polls_settle() -> None:
+    """Rewrite the poll answers of past days in random order (daily, from a timer)."""
+    from survey_app.localtime import local_today
+    from survey_app.polls import services
+
+    with db.engine.begin() as connection:
+        count = services.settle(connection, before=local_today())
+    if count and db.engine.dialect.name == "postgresql":
+        # The old row versions (with their transaction ids) out of the tables' reach.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM poll_answers, poll_responses")
+    click.echo(_("Poll responses of earlier days rewritten: %(n)d.", n=count))
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(polls_group)

@@ -107,7 +107,9 @@ class Settings:
     surveys_path: Path = PROJECT_ROOT / "surveys"
     #: Breakdowns of anonymous answers with fewer respondents than this are hidden.
     min_group_size: int = 5
-    poll_post_limit: str = "20 per minute"
+    #: Poll submissions per link from one address (Flask-Limiter syntax). Generous: a whole
+    #: shift behind one factory Wi-Fi may answer in the minutes after the bell.
+    poll_post_limit: str = "600 per 10 minutes"
     #: How long a process reuses what it read of a poll link (closing a link, or a new
     #: survey version, reaches the other processes within this time). 0: read every time.
     poll_link_cache_seconds: float = 2.0
@@ -133,7 +135,7 @@ class Settings:
             max_upload_mb=int(env.get("MAX_UPLOAD_MB") or 10),
             login_limit=env.get("LOGIN_LIMIT") or "5 per minute;20 per hour",
             min_group_size=int(env.get("MIN_GROUP_SIZE") or 5),
-            poll_post_limit=env.get("POLL_POST_LIMIT") or "20 per minute",
+            poll_post_limit=env.get("POLL_POST_LIMIT") or cls.poll_post_limit,
             poll_link_cache_seconds=float(env.get("POLL_LINK_CACHE_SECONDS") or 2.0),
             session_lifetime_hours=_lifetime_hours(env.get("SESSION_LIFETIME_HOURS"), 12.0),
             surveys_path=Path(env.get("SURVEYS_PATH") or PROJECT_ROOT / "surveys").resolve(),

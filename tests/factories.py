@@ -45,7 +45,25 @@ def add_responses(db, survey, unit_code: str | None, n: int, *, channel: str = "
             "channel": channel, "submitted_on": at.date(),
             "submitted_at": at if staff else None,
         })
-    if rows:
+    if rows and channel == "poll":  # anonymous answers are kept apart, with only the day
+        from survey_app.models import PollResponse
+
+        db.session.execute(insert(PollResponse), [
+            {"id": r["id"], "survey_version_id": r["survey_version_id"],
+             "unit_id": r["unit_id"], "submitted_on": r["submitted_on"], "is_settled": False}
+            for r in rows])
+    elif rows:
         db.session.execute(insert(Response), rows)
     db.session.commit()
     return [row["id"] for row in rows]
+
+
+def add_poll_answers(db, link, answers) -> None:
+    """Store one anonymous response to poll ``link`` (validated ``answers``), as the poll does."""
+    import datetime as dt
+
+    from survey_app.polls import services
+
+    target = services.find_target(db.engine, link.token)
+    services.store_poll_response(db.session.connection(), target, sent_id=uuid.uuid4(),
+                                 answers=answers, today=dt.date.today(), secret_key="test")

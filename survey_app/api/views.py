@@ -33,19 +33,25 @@ def submit_response(key: str):
         return {"error": _("The request body must be a JSON object with id and answers.")}, 400
     response_id = responses.parse_response_id(body.get("id"))
     version = survey.current_version
-    existing = responses.get_response(db.session, response_id)
-    if existing is not None and existing.version.survey_id == survey.id:
-        # A replay (the phone did not hear the first answer): the stored response stands.
-        return _created(key, existing.id, created=False)
-    definition = services.definition_of(version)
-    result = validate(definition, body.get("answers", {}), today=local_today())
-    if not result.ok:
-        return {"errors": result.errors}, 422
-    channel = Channel.OFFLINE if body.get("queued") else Channel.API
-    created = responses.store_response(
-        db.session.connection(), response_id=response_id, version_id=version.id,
-        survey_id=survey.id, answers=result.answers, channel=channel, today=local_today(),
-        now=utcnow(), unit_id=current_user.unit_id, submitted_by_id=current_user.id)
+    try:
+        existing = responses.replayed_response(
+            db.session, response_id, survey_id=survey.id, submitted_by_id=current_user.id)
+        if existing is not None:
+            # A replay (the phone did not hear the first answer): the stored response stands.
+            return _created(key, existing.id, created=False)
+        definition = services.definition_of(version)
+        result = validate(definition, body.get("answers", {}), today=local_today())
+        if not result.ok:
+            return {"errors": result.errors}, 422
+        channel = Channel.OFFLINE if body.get("queued") else Channel.API
+        created = responses.store_response(
+            db.session.connection(), response_id=response_id, version_id=version.id,
+            survey_id=survey.id, answers=result.answers, channel=channel, today=local_today(),
+            now=utcnow(), unit_id=current_user.unit_id, submitted_by_id=current_user.id)
+    except responses.ReplayRefused as exc:
+        # Always JSON here: a phone's queue must tell this from "saved".
+        db.session.rollback()
+        return {"error": str(exc.message), "id": str(response_id)}, exc.status
     db.session.commit()
     return _created(key, response_id, created=created)
 

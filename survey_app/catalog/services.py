@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from survey_app.access import may_respond
 from survey_app.errors import UserError
 from survey_app.models import audit
+from survey_app.models.polls import PollResponse
 from survey_app.models.responses import Response
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.surveys.loader import DefinitionError, Problem, load_definition, load_file
@@ -140,9 +141,11 @@ def _set_current(survey: Survey, version: SurveyVersion) -> None:
 
 
 def _has_responses(session: Session, version: SurveyVersion) -> bool:
-    return (
-        session.scalar(select(Response.id).where(Response.survey_version_id == version.id).limit(1))
+    """Staff or anonymous: either kind keeps its version's questions."""
+    return any(
+        session.scalar(select(table.id).where(table.survey_version_id == version.id).limit(1))
         is not None
+        for table in (Response, PollResponse)
     )
 
 
@@ -202,13 +205,17 @@ def survey_titles(surveys: list[Survey], locale: str) -> dict[int, str]:
 
 
 def response_counts(session: Session) -> dict[int, int]:
-    """Responses per survey id, counted by the database."""
-    stmt = (
-        select(SurveyVersion.survey_id, func.count(Response.id))
-        .join(Response, Response.survey_version_id == SurveyVersion.id)
-        .group_by(SurveyVersion.survey_id)
-    )
-    return dict(session.execute(stmt).all())
+    """Responses per survey id (staff and anonymous), counted by the database."""
+    counts: dict[int, int] = {}
+    for table in (Response, PollResponse):
+        stmt = (
+            select(SurveyVersion.survey_id, func.count(table.id))
+            .join(table, table.survey_version_id == SurveyVersion.id)
+            .group_by(SurveyVersion.survey_id)
+        )
+        for survey_id, n in session.execute(stmt):
+            counts[survey_id] = counts.get(survey_id, 0) + n
+    return counts
 
 
 class NotYourForm(UserError):

@@ -112,18 +112,26 @@ def fill(key: str):
         values, response_id, errors = (submission.values, submission.response_id, submission.errors)
         if submission.is_complete:
             stored_id = responses.parse_response_id(response_id)
-            created = responses.store_response(
-                db.session.connection(),
-                response_id=stored_id,
-                version_id=version.id,
-                survey_id=survey.id,
-                answers=submission.result.answers,
-                channel=Channel.WEB,
-                today=local_today(),
-                now=utcnow(),
-                unit_id=current_user.unit_id,
-                submitted_by_id=current_user.id,
-            )
+            try:
+                created = responses.store_response(
+                    db.session.connection(),
+                    response_id=stored_id,
+                    version_id=version.id,
+                    survey_id=survey.id,
+                    answers=submission.result.answers,
+                    channel=Channel.WEB,
+                    today=local_today(),
+                    now=utcnow(),
+                    unit_id=current_user.unit_id,
+                    submitted_by_id=current_user.id,
+                )
+            except responses.ReplayRefused as exc:
+                # Nothing saved, and said so; the answers stay on the page under a new
+                # submission number, so that sending again saves them as this person's own.
+                db.session.rollback()
+                flash(str(exc.message), "error")
+                flash(_("Your answers are kept below: press Send again to save them."), "error")
+                return _fill_page(survey, definition, values, errors, new_response_id(), 409)
             db.session.commit()
             flash(_("Thank you: your answers have been saved."), "success")
             url = url_for(".view_response", key=key, response_id=stored_id)
@@ -137,6 +145,10 @@ def fill(key: str):
             return invalid_answers(errors)
     else:
         values, response_id = rendering.default_values(definition), new_response_id()
+    return _fill_page(survey, definition, values, errors, response_id, 400 if errors else 200)
+
+
+def _fill_page(survey, definition, values, errors, response_id, status):
     return render_template(
         "catalog/fill.html",
         survey=survey,
@@ -144,16 +156,17 @@ def fill(key: str):
         values=values,
         errors=errors,
         response_id=response_id,
-        draft_key=f"{key}:{current_user.id}",
-    ), 400 if errors else 200
+        draft_key=f"{survey.key}:{current_user.id}",
+    ), status
 
 
 @bp.get("/surveys/<key>/responses/<uuid:response_id>")
 @access(Perm.SURVEYS_RESPOND, Perm.RESPONSES_VIEW, any_of=True)
 def view_response(key: str, response_id):
     response = responses.get_response(db.session, response_id) or abort(404)
-    if response.version.survey.key != key or response.channel == Channel.POLL.value:
-        abort(404)  # anonymous poll answers are only ever shown in suppressed totals
+    # Anonymous poll answers are never here (their own tables): only suppressed totals.
+    if response.version.survey.key != key:
+        abort(404)
     if response.submitted_by_id != current_user.id and not has_perm(
         current_user, Perm.RESPONSES_VIEW
     ):

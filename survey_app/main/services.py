@@ -13,13 +13,12 @@ from functools import cached_property
 from flask_babel import LazyString, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.access import Perm, has_perm, may_respond
-from survey_app.catalog.services import definition_of
-from survey_app.models.responses import Channel, Response
-from survey_app.models.surveys import Survey, SurveyVersion
+from survey_app.catalog.services import definition_of, response_counts
+from survey_app.models.surveys import Survey
 from survey_app.surveys.model import Audience
 
 
@@ -72,19 +71,9 @@ def survey_infos(session: Session, locale: str) -> list[SurveyInfo]:
     surveys = session.scalars(
         select(Survey).where(Survey.current_version_id.is_not(None)).order_by(Survey.key)
     ).all()
-    # Poll answers are counted only for polls, staff responses only for staff surveys.
-    is_poll = Response.channel == Channel.POLL.value
-    counts = {
-        (survey_id, bool(poll)): n
-        for survey_id, poll, n in session.execute(
-            select(SurveyVersion.survey_id, is_poll, func.count())
-            .join(Response, Response.survey_version_id == SurveyVersion.id)
-            .group_by(SurveyVersion.survey_id, is_poll)
-        )
-    }
+    counts = response_counts(session)  # staff responses, or a poll's anonymous ones
     infos = []
     for survey in surveys:
-        poll = survey.audience == Audience.WORKER_POLL.value
         definition = definition_of(survey.current_version)
         infos.append(
             SurveyInfo(
@@ -92,7 +81,7 @@ def survey_infos(session: Session, locale: str) -> list[SurveyInfo]:
                 title=definition.title.get(locale) or survey.title,
                 audience=survey.audience,
                 is_active=survey.is_active,
-                responses=counts.get((survey.id, poll), 0),
+                responses=counts.get(survey.id, 0),
             )
         )
     return infos

@@ -3,7 +3,7 @@
 from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base
 from survey_app.models.health import Heartbeat
-from survey_app.models.polls import PollLink
+from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.responses import Answer, Channel, Response
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit, UnitKind
@@ -16,7 +16,9 @@ __all__ = [
     "Channel",
     "Department",
     "Heartbeat",
+    "PollAnswer",
     "PollLink",
+    "PollResponse",
     "Response",
     "Role",
     "Survey",

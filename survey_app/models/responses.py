@@ -1,4 +1,8 @@
-"""Responses (one per submission, keyed by a client-made UUID) and their typed answers."""
+"""Staff responses (one per submission, keyed by a client-made UUID) and their typed answers.
+
+Anonymous poll responses live in their own tables (``models.polls``): these rows are timed
+and numbered in order, which must say nothing about a poll answer.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ class Channel(StrEnum):
     WEB = "web"
     OFFLINE = "offline"
     API = "api"
-    POLL = "poll"
 
 
 class Response(Base):
@@ -36,14 +39,9 @@ class Response(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    #: The poll link a worker came through (anonymous responses only).
-    poll_link_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("poll_links.id", ondelete="SET NULL"), index=True
-    )
     channel: Mapped[str] = mapped_column(sa.String(12))
-    #: The day of submission; anonymous responses keep nothing finer.
     submitted_on: Mapped[date] = mapped_column(sa.Date, index=True)
-    #: The exact time, for signed-in staff only (None for anonymous responses).
+    #: The exact time of submission (staff only: poll responses keep the day alone).
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     version: Mapped[SurveyVersion] = relationship(lazy="joined")

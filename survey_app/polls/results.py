@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_app.catalog.services import definition_of
-from survey_app.models.responses import Answer, Channel, Response
+from survey_app.models.polls import PollAnswer, PollResponse
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
@@ -140,9 +140,9 @@ def poll_results(
     free-text answers of the units that may be shown (``_text_results``; ``order_key``, a
     secret, orders them)."""
     poll_responses = (
-        select(Response.id, Response.unit_id)
-        .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
-        .where(SurveyVersion.survey_id == survey.id, Response.channel == Channel.POLL.value)
+        select(PollResponse.id, PollResponse.unit_id)
+        .join(SurveyVersion, SurveyVersion.id == PollResponse.survey_version_id)
+        .where(SurveyVersion.survey_id == survey.id)
         .subquery()
     )
     unit_rows = session.execute(
@@ -155,19 +155,24 @@ def poll_results(
         session.execute(select(Unit.id, Unit.code).where(Unit.code.in_(list(units)))).all()
     )
     counts_stmt = (
-        select(poll_responses.c.unit_id, Answer.question_key, Answer.value_choice, func.count())
-        .join(poll_responses, poll_responses.c.id == Answer.response_id)
-        .where(Answer.value_choice.is_not(None))
-        .group_by(poll_responses.c.unit_id, Answer.question_key, Answer.value_choice)
+        select(
+            poll_responses.c.unit_id,
+            PollAnswer.question_key,
+            PollAnswer.value_choice,
+            func.count(),
+        )
+        .join(poll_responses, poll_responses.c.id == PollAnswer.response_id)
+        .where(PollAnswer.value_choice.is_not(None))
+        .group_by(poll_responses.c.unit_id, PollAnswer.question_key, PollAnswer.value_choice)
     )
     respondents_stmt = (
         select(
             poll_responses.c.unit_id,
-            Answer.question_key,
-            func.count(func.distinct(Answer.response_id)),
+            PollAnswer.question_key,
+            func.count(func.distinct(PollAnswer.response_id)),
         )
-        .join(poll_responses, poll_responses.c.id == Answer.response_id)
-        .group_by(poll_responses.c.unit_id, Answer.question_key)
+        .join(poll_responses, poll_responses.c.id == PollAnswer.response_id)
+        .group_by(poll_responses.c.unit_id, PollAnswer.question_key)
     )
     counts: dict[str, dict[tuple[str, str], int]] = {}
     for unit_id, key, choice, n in session.execute(counts_stmt):
@@ -201,12 +206,13 @@ def _text_results(
     if not questions:
         return []
     rows = session.execute(
-        select(poll_responses.c.unit_id, Answer.question_key, Answer.response_id, Answer.value_text)
-        .join(poll_responses, poll_responses.c.id == Answer.response_id)
+        select(poll_responses.c.unit_id, PollAnswer.question_key, PollAnswer.response_id,
+               PollAnswer.value_text)
+        .join(poll_responses, poll_responses.c.id == PollAnswer.response_id)
         .where(
-            Answer.question_key.in_([q.key for q in questions]),
-            Answer.value_text.is_not(None),
-            Answer.value_text != "",
+            PollAnswer.question_key.in_([q.key for q in questions]),
+            PollAnswer.value_text.is_not(None),
+            PollAnswer.value_text != "",
         )
     )
     written: dict[str, dict[str, list[tuple[bytes, str]]]] = {}

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import time
+import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import qrcode
 import qrcode.image.svg
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey_app.errors import UserError
 from survey_app.exports import safe_file_name, unique_names
 from survey_app.models import audit
-from survey_app.models.base import utcnow
-from survey_app.models.polls import PollLink
-from survey_app.models.responses import Response
+from survey_app.models.base import insert_ignore, utcnow
+from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
+from survey_app.responses.services import answer_row
 from survey_app.surveys.model import Audience
+from survey_app.surveys.validation import AnswerValue
 
 
 class PollError(UserError):
@@ -33,6 +39,13 @@ class PollError(UserError):
 
 class NotAPoll(PollError):
     message = _l("Poll links can only be made for worker polls.")
+
+
+class LinkFull(PollError):
+    """Raised while storing: the link's cap was reached by a concurrent submission."""
+
+    status = 410
+    message = _l("This poll has received all the answers it was open for.")
 
 
 class LinkState(StrEnum):
@@ -167,13 +180,13 @@ def forget_target(token: str) -> None:
     _TARGETS.pop(token, None)
 
 
-def response_count(session: Session, link: PollLink | PollTarget) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(Response).where(Response.poll_link_id == link.id)
-        )
-        or 0
-    )
+_TAKEN = select(PollLink.responses_taken).where(PollLink.id == bindparam("link_id"))
+
+
+def responses_taken(engine: Engine, link: PollTarget) -> int:
+    """How many responses count against a capped link's cap, read now (not cached)."""
+    with engine.connect() as connection:
+        return connection.scalar(_TAKEN, {"link_id": link.id}) or 0
 
 
 def state_of(link: PollLink | PollTarget, responses: int, now: datetime | None = None) -> LinkState:
@@ -193,9 +206,9 @@ def list_links(session: Session) -> list[LinkRow]:
     """Every link with its response count (one grouped query) and state."""
     counts = dict(
         session.execute(
-            select(Response.poll_link_id, func.count())
-            .where(Response.poll_link_id.is_not(None))
-            .group_by(Response.poll_link_id)
+            select(PollResponse.poll_link_id, func.count())
+            .where(PollResponse.poll_link_id.is_not(None))
+            .group_by(PollResponse.poll_link_id)
         ).all()
     )
     links = session.scalars(
@@ -206,6 +219,157 @@ def list_links(session: Session) -> list[LinkRow]:
         LinkRow(link, counts.get(link.id, 0), state_of(link, counts.get(link.id, 0), now))
         for link in links
     ]
+
+
+# ---- storing anonymous answers ------------------------------------------------------------
+
+
+@functools.cache
+def _key_of(secret_key: str, purpose: bytes) -> bytes:
+    return hashlib.blake2b(secret_key.encode(), digest_size=32, person=purpose).digest()
+
+
+def limit_key(secret_key: str, token: str, address: str) -> str:
+    """The rate-limit key of a poll submission: one link from one address (a factory's
+    Wi-Fi answering its own poll does not use up the limit of another link), as a keyed
+    hash, so that the limit storage (Redis) never holds an address next to the poll it
+    answered."""
+    return hashlib.blake2b(
+        f"{token}\n{address}".encode(), key=_key_of(secret_key, b"poll-limit"), digest_size=16
+    ).hexdigest()
+
+
+def poll_response_key(secret_key: str, link_id: int, sent_id: uuid.UUID) -> uuid.UUID:
+    """The key a poll response is stored under: a keyed hash of the link and of the id the
+    page sent, shaped as a random (version 4) UUID.
+
+    The same page sent twice to its link gives the same key, so a replay finds the stored
+    response; nothing else is kept of the sent id, so a time-ordered id (UUID version 1 or
+    7, from a tampered page) orders nothing, and an id read off a worker's phone cannot be
+    looked up in the database without the secret key. The same id sent to another link is
+    another response there: its answers are stored, not dropped.
+    """
+    digest = hashlib.blake2b(
+        link_id.to_bytes(8, "big") + sent_id.bytes,
+        key=_key_of(secret_key, b"poll-response"),
+        digest_size=16,
+    ).digest()
+    return uuid.UUID(bytes=digest, version=4)
+
+
+#: Raises a capped link's count by one unless the cap is reached, in the storing transaction:
+#: PostgreSQL locks the link's row until the commit and re-checks the condition after a
+#: concurrent update; SQLite holds its write lock from the response's INSERT.
+_TAKE_ONE = (
+    update(PollLink)
+    .where(
+        PollLink.id == bindparam("link_id"),
+        PollLink.responses_taken < PollLink.max_responses,
+    )
+    .values(responses_taken=PollLink.responses_taken + 1)
+)
+_INSERT_ANSWERS = insert(PollAnswer.__table__)
+
+
+def store_poll_response(
+    connection: Connection,
+    link: PollTarget,
+    *,
+    sent_id: uuid.UUID,
+    answers: Iterable[AnswerValue],
+    today: date,
+    secret_key: str,
+) -> bool:
+    """Store an anonymous response once; True when this call stored it, False for a replay
+    (the same page sent again to the same link).
+
+    Core statements on ``connection`` (an engine connection: no objects); the caller
+    commits, or rolls back on an error. Raises LinkFull when the link's cap is reached.
+    """
+    key = poll_response_key(secret_key, link.id, sent_id)
+    # Rows built before the first INSERT: on SQLite the write lock is held from it to the commit.
+    rows = [{**answer_row(key, value), "ordinal": i} for i, value in enumerate(answers)]
+    created = insert_ignore(
+        connection,
+        PollResponse.__table__,
+        {
+            "id": key,
+            "survey_version_id": link.version_id,
+            "unit_id": link.unit_id,
+            "poll_link_id": link.id,
+            "submitted_on": today,
+            "is_settled": False,
+        },
+        ["id"],
+    )
+    if not created:
+        return False
+    capped = link.max_responses is not None
+    if capped and connection.execute(_TAKE_ONE, {"link_id": link.id}).rowcount != 1:
+        raise LinkFull()
+    if rows:
+        connection.execute(_INSERT_ANSWERS, rows)
+    return True
+
+
+def _temporary_copy(table: sa.Table, name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in table.columns),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def settle(connection: Connection, *, before: date) -> int:
+    """Rewrite the anonymous responses of days before ``before`` that were not rewritten yet,
+    and their answers, in random order, in this one transaction; returns how many.
+
+    On PostgreSQL a row keeps the id of the transaction that wrote it (``xmin``) and a table
+    keeps its rows in the order they came (``ctid``, and the order of a plain dump): both
+    place a poll response among timed staff rows until it is rewritten. Afterwards every
+    rewritten row carries this transaction's id and sits in random order, which says no
+    more than "sent before this ran". SQLite keeps neither (the tables are ``WITHOUT
+    ROWID`` and ordered by their random keys), but the rewrite does no harm there.
+    Run daily (``survey-app polls settle``); the caller commits, and its rollback takes the
+    temporary tables with it.
+    """
+    responses, answers = PollResponse.__table__, PollAnswer.__table__
+    kept_responses = _temporary_copy(responses, "settle_responses")
+    kept_answers = _temporary_copy(answers, "settle_answers")
+    kept_responses.create(connection)
+    kept_answers.create(connection)
+    unsettled = select(*responses.c).where(
+        responses.c.is_settled.is_(False), responses.c.submitted_on < before
+    )
+    connection.execute(kept_responses.insert().from_select(list(responses.c.keys()), unsettled))
+    count = connection.scalar(select(func.count()).select_from(kept_responses)) or 0
+    if count:
+        ids = select(kept_responses.c.id)
+        connection.execute(
+            kept_answers.insert().from_select(
+                list(answers.c.keys()), select(*answers.c).where(answers.c.response_id.in_(ids))
+            )
+        )
+        connection.execute(answers.delete().where(answers.c.response_id.in_(ids)))
+        connection.execute(responses.delete().where(responses.c.id.in_(ids)))
+        settled = [
+            sa.true().label("is_settled") if column.name == "is_settled" else column
+            for column in kept_responses.c
+        ]
+        connection.execute(
+            responses.insert().from_select(
+                list(responses.c.keys()), select(*settled).order_by(func.random())
+            )
+        )
+        connection.execute(
+            answers.insert().from_select(
+                list(answers.c.keys()), select(*kept_answers.c).order_by(func.random())
+            )
+        )
+    kept_answers.drop(connection)
+    kept_responses.drop(connection)
+    return count
 
 
 def set_closed(session: Session, link: PollLink, closed: bool, *, actor=None) -> None:

@@ -1,8 +1,9 @@
 """Answering a poll at /p/<token> (no account), and the staff pages for links and posters.
 
 Anonymity: nothing about the person is kept with a poll answer: no account, no address, no
-user agent, no time finer than the day (see ``responses.store_response``); the request log
-line of /p/ pages is dropped (``quiet_poll_logs``).
+user agent, no time finer than the day, no order among other rows (see
+``services.store_poll_response`` and ``models.polls``); the request log line of /p/ pages is
+dropped (``quiet_poll_logs``), and the rate limit counts a hash of link and address.
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ from survey_app.extensions import csrf, db, limiter
 from survey_app.formpages import invalid_answers, new_response_id, read_submission
 from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
-from survey_app.models.responses import Channel
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.polls import bp, services
-from survey_app.responses.services import parse_response_id, store_response
+from survey_app.responses.services import parse_response_id
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
 from survey_app.units.picker import PICKER_ATTRS, unit_choices
@@ -121,19 +121,25 @@ def _poll_limit() -> str:
     return current_app.config["POLL_POST_LIMIT"]
 
 
+def _link_and_address() -> str:
+    """What the poll submission limit counts: this link from this address (hashed)."""
+    token = (request.view_args or {}).get("token", "")
+    return services.limit_key(current_app.config["SECRET_KEY"], token, get_remote_address())
+
+
 @bp.route("/p/<token>", methods=["GET", "POST"])
 @access(public=True)
 @csrf.exempt  # checked below, so that an expired token keeps the typed answers
-@limiter.limit(_poll_limit, key_func=get_remote_address, methods=["POST"], scope="poll-post")
+@limiter.limit(_poll_limit, key_func=_link_and_address, methods=["POST"], scope="poll-post")
 def answer(token: str):
     link = services.find_target(
         db.engine, token, max_age=current_app.config["POLL_LINK_CACHE_SECONDS"]
     )
     if link is None:
         return _unavailable(None)
-    # Counting responses is only needed to enforce a cap, and it grows with the poll.
-    count = services.response_count(db.session, link) if link.max_responses else 0
-    state = services.state_of(link, count)
+    # Read only for a capped link (its count is kept on the link's row); not cached.
+    taken = services.responses_taken(db.engine, link) if link.max_responses else 0
+    state = services.state_of(link, taken)
     if link.version_id is None or not link.survey_active:
         state = services.LinkState.CLOSED
     if state is not services.LinkState.OPEN:
@@ -168,21 +174,20 @@ def answer(token: str):
                 return render_error(400, notice, reason="csrf", csrf_token=generate_csrf())
             return _form(link, definition, values, errors, response_id, notice, 400)
         if submission.is_complete:
-            # An engine connection, not the ORM session: nothing here needs objects.
             stored_id = parse_response_id(response_id)
-            with db.engine.begin() as connection:
-                store_response(
-                    connection,
-                    response_id=stored_id,
-                    version_id=link.version_id,
-                    survey_id=link.survey_id,
-                    answers=submission.result.answers,
-                    channel=Channel.POLL,
-                    today=local_today(),
-                    now=None,
-                    unit_id=link.unit_id,
-                    poll_link_id=link.id,
-                )
+            try:
+                # An engine connection, not the ORM session: nothing here needs objects.
+                with db.engine.begin() as connection:
+                    services.store_poll_response(
+                        connection,
+                        link,
+                        sent_id=stored_id,
+                        answers=submission.result.answers,
+                        today=local_today(),
+                        secret_key=current_app.config["SECRET_KEY"],
+                    )
+            except services.LinkFull:
+                return _unavailable(link, services.LinkState.FULL)
             thanks_url = url_for(".thanks", token=token)
             if json_requested():  # the page forgets the answers only once it reads this
                 response = make_response({"id": str(stored_id), "url": thanks_url}, 201)

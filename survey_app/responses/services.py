@@ -23,9 +23,20 @@ from survey_app.surveys.validation import AnswerValue
 from survey_app.units.services import subtree_query
 
 
-class ResponseIdTaken(UserError):
+class ReplayRefused(UserError):
+    """A response id that is already stored, but not as this sender's copy of this form."""
+
     status = 409
+
+
+class ResponseIdTaken(ReplayRefused):
     message = _l("This submission number already belongs to another form. Reload the page.")
+
+
+class ResponseIdNotYours(ReplayRefused):
+    message = _l(
+        "This submission number belongs to a form sent by someone else, so nothing was saved."
+    )
 
 
 class BadResponseId(UserError):
@@ -41,7 +52,9 @@ def parse_response_id(value: str | None) -> uuid.UUID:
         raise BadResponseId() from None
 
 
-def _answer_row(response_id: uuid.UUID, value: AnswerValue) -> dict:
+def answer_row(response_id: uuid.UUID, value: AnswerValue) -> dict:
+    """The column values of one answer row (staff ``answers`` and anonymous ``poll_answers``
+    share these columns)."""
     row = {
         "response_id": response_id,
         "question_key": value.question_key,
@@ -68,16 +81,17 @@ def store_response(
     now: datetime | None = None,
     unit_id: int | None = None,
     submitted_by_id: int | None = None,
-    poll_link_id: int | None = None,
 ) -> bool:
-    """Store a response once; True when this call stored it, False for a replay of ``response_id``.
+    """Store a staff response once; True when this call stored it, False for a replay of
+    ``response_id`` (the same person sending the same form again: the stored one stands).
 
-    Core statements on ``connection`` (an ORM session's ``connection()``, or an engine
-    connection: no objects loaded, a poll submission pays for two INSERTs only); the caller
-    commits. Raises ResponseIdTaken when the id belongs to another survey.
+    Core statements on ``connection`` (an ORM session's ``connection()``); the caller commits.
+    Anonymous poll answers go through ``polls.services.store_poll_response`` instead.
+    Raises ResponseIdTaken when the id belongs to another survey, ResponseIdNotYours when it
+    was sent by someone else.
     """
     # Rows built before the first INSERT: on SQLite the write lock is held from it to the commit.
-    rows = [_answer_row(response_id, a) for a in answers]
+    rows = [answer_row(response_id, a) for a in answers]
     created = insert_ignore(
         connection,
         Response.__table__,
@@ -86,7 +100,6 @@ def store_response(
             "survey_version_id": version_id,
             "unit_id": unit_id,
             "submitted_by_id": submitted_by_id,
-            "poll_link_id": poll_link_id,
             "channel": channel.value,
             "submitted_on": today,
             "submitted_at": now,
@@ -97,18 +110,43 @@ def store_response(
         if rows:
             connection.execute(insert(Answer.__table__), rows)
         return True
-    stored_survey = connection.scalar(
-        select(SurveyVersion.survey_id)
+    stored = connection.execute(
+        select(SurveyVersion.survey_id, Response.submitted_by_id)
         .join(Response, Response.survey_version_id == SurveyVersion.id)
         .where(Response.id == response_id)
-    )
-    if stored_survey != survey_id:
-        raise ResponseIdTaken()
+    ).one()
+    check_replay(stored.survey_id, stored.submitted_by_id, survey_id, submitted_by_id)
     return False
+
+
+def check_replay(
+    stored_survey_id: int, stored_by_id: int | None, survey_id: int, submitted_by_id: int | None
+) -> None:
+    """Whether a stored response may answer a resend of its id: the same form, sent by the
+    same person. Raises ResponseIdTaken, ResponseIdNotYours.
+
+    Anything else would answer "saved" while the sent answers are dropped: a reporter who
+    sends another unit's response id must hear that nothing was saved.
+    """
+    if stored_survey_id != survey_id:
+        raise ResponseIdTaken()
+    if stored_by_id is None or stored_by_id != submitted_by_id:
+        raise ResponseIdNotYours()
 
 
 def get_response(session: Session, response_id: uuid.UUID) -> Response | None:
     return session.get(Response, response_id)
+
+
+def replayed_response(
+    session: Session, response_id: uuid.UUID, *, survey_id: int, submitted_by_id: int
+) -> Response | None:
+    """The stored response when ``response_id`` is a resend of this person's form, None when
+    the id is new. Raises ResponseIdTaken, ResponseIdNotYours."""
+    stored = get_response(session, response_id)
+    if stored is not None:
+        check_replay(stored.version.survey_id, stored.submitted_by_id, survey_id, submitted_by_id)
+    return stored
 
 
 def answers_of(session: Session, response_id: uuid.UUID) -> list[Answer]:
@@ -177,7 +215,7 @@ def staff_responses(
 
     Two queries whatever the page size: the count and the page, names joined in.
     """
-    where = [SurveyVersion.survey_id == survey_id, Response.channel != Channel.POLL.value]
+    where = [SurveyVersion.survey_id == survey_id]  # poll answers live apart (poll_responses)
     if unit_id is not None:
         where.append(Response.unit_id.in_(subtree_query(unit_id)))
     total = session.scalar(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from survey_app.models.users import Role
 from tests.conftest import PROJECT_SURVEYS
+from tests.factories import add_poll_answers
 
 ANONYMOUS = None
 INSPECTION, UNIT_REPORT, POLL = "inspection_2017", "unit_report_2017", "worker_poll_2017"
@@ -138,10 +139,7 @@ def build_world(db, make_user) -> World:
     for link, count in zip(links, (7, 6, 2), strict=True):
         for n in range(count):
             answers = validate(definition, _some_answers(definition, n)).answers
-            store_response(db.session.connection(), response_id=uuid.uuid4(),
-                           version_id=poll.current_version_id, survey_id=poll.id,
-                           answers=answers, channel=Channel.POLL, today=dt.date.today(),
-                           unit_id=link.unit_id, poll_link_id=link.id)
+            add_poll_answers(db, link, answers)
     db.session.commit()
     return World(
         users={role: user.username for role, user in users.items()},

@@ -13,9 +13,10 @@ import zxingcpp
 from PIL import Image
 
 from survey_app.catalog.services import sync_definition
-from survey_app.models import Base, PollLink, Response
+from survey_app.models import Answer, Base, PollAnswer, PollLink, PollResponse, Response
 from survey_app.polls import services
 from survey_app.surveys.loader import load_definition
+from tests.factories import add_poll_answers
 
 POLL = """\
 key: poll_test
@@ -125,10 +126,14 @@ def test_submit_without_javascript_stores_an_anonymous_response(client, poll, db
     response = answer(client, poll, {"member": "yes", "union_helps": "2"})
     assert response.status_code == 303
     assert client.get(response.headers["Location"]).status_code == 200
-    stored = db.session.scalars(sa.select(Response)).one()
-    assert stored.channel == "poll" and stored.submitted_by_id is None
-    assert stored.submitted_at is None and stored.poll_link_id == poll.id
-    assert stored.unit_id == poll.unit_id
+    stored = db.session.scalars(sa.select(PollResponse)).one()
+    assert stored.poll_link_id == poll.id and stored.unit_id == poll.unit_id
+    answers = db.session.scalars(sa.select(PollAnswer).order_by(PollAnswer.ordinal)).all()
+    assert [(a.ordinal, a.question_key, a.value_choice) for a in answers] == [
+        (0, "member", "yes"), (1, "union_helps", "2")]
+    # staff tables untouched
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
 
 
 def test_a_second_answer_from_the_same_device_is_refused(client, poll, db):
@@ -138,7 +143,7 @@ def test_a_second_answer_from_the_same_device_is_refused(client, poll, db):
     page_token = "x"
     second = client.post(f"/p/{poll.token}", data={"csrf_token": page_token, "member": "yes"})
     assert "đã trả lời" in second.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 1
 
 
 def test_invalid_answers_are_kept_with_vietnamese_errors(client, poll, db):
@@ -146,7 +151,7 @@ def test_invalid_answers_are_kept_with_vietnamese_errors(client, poll, db):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "x" * 301 in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 0
 
 
 def test_expired_csrf_token_keeps_the_answers_and_asks_to_send_again(client, poll, db):
@@ -157,7 +162,7 @@ def test_expired_csrf_token_keeps_the_answers_and_asks_to_send_again(client, pol
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Tăng lương cho công nhân" in html and "bấm Gửi lần nữa" in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 0
     retry = client.post(f"/p/{poll.token}", data={
         "csrf_token": token_of(html), "_response_id": str(uuid.uuid4()), "member": "yes"})
     assert retry.status_code == 303
@@ -166,7 +171,7 @@ def test_expired_csrf_token_keeps_the_answers_and_asks_to_send_again(client, pol
 def test_honeypot_stores_nothing(client, poll, db):
     response = answer(client, poll, {"member": "yes", "website": "http://spam.example"})
     assert response.status_code == 303
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 0
 
 
 def test_posting_too_often_answers_429(app, poll, client):
@@ -189,6 +194,9 @@ def test_posting_too_often_answers_429(app, poll, client):
 def test_closed_expired_not_yet_and_full_links_get_friendly_pages(client, poll, db, change,
                                                                   status, text):
     if change.get("max_responses"):
+        # A cap is set when the link is made (its count starts then), and one answer fills it.
+        poll.max_responses = change["max_responses"]
+        db.session.commit()
         assert answer(client, poll, {"member": "no"}).status_code == 303
         client._cookies.clear()
     for key, value in change.items():
@@ -221,7 +229,7 @@ def test_database_keeps_no_address_agent_or_time_of_day(client, poll, db):
     end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     after = _dump(db)
     new_rows = {t: [r for r in rows if r not in before[t]] for t, rows in after.items()}
-    assert new_rows["responses"] and new_rows["answers"]
+    assert new_rows["poll_responses"] and new_rows["poll_answers"]
     assert new_rows["audit_events"] == []
     text = repr(new_rows)
     assert "203.0.113.77" not in text and "TestPhone" not in text and "127.0.0.1" not in text
@@ -272,7 +280,7 @@ def test_a_poll_whose_survey_file_was_removed_collects_nothing(client, poll, db)
     posted = client.post(f"/p/{poll.token}",
                          data={"member": "no", "_response_id": str(uuid.uuid4())})
     assert posted.status_code == 410
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 0
 
 
 def test_a_process_rereads_a_cached_link_after_closing_it_or_after_the_cache_time(
@@ -301,17 +309,15 @@ def test_a_process_rereads_a_cached_link_after_closing_it_or_after_the_cache_tim
 
 def _store_poll_answers(db, link, n, member="yes", helps="2"):
     from survey_app.catalog.services import definition_of
-    from survey_app.models.responses import Channel
-    from survey_app.responses.services import store_response
     from survey_app.surveys.validation import validate
 
     definition = definition_of(link.survey.current_version)
+    target = services.find_target(db.engine, link.token)
     for _ in range(n):
         result = validate(definition, {"member": member, "union_helps": helps})
-        store_response(db.session.connection(), response_id=uuid.uuid4(),
-                       version_id=link.survey.current_version_id, survey_id=link.survey_id,
-                       answers=result.answers, channel=Channel.POLL, today=dt.date.today(),
-                       unit_id=link.unit_id, poll_link_id=link.id)
+        services.store_poll_response(db.session.connection(), target, sent_id=uuid.uuid4(),
+                                     answers=result.answers, today=dt.date.today(),
+                                     secret_key="test")
     db.session.commit()
 
 
@@ -362,7 +368,7 @@ def test_small_groups_and_their_complement_are_hidden_everywhere(client, login_a
 
 def test_poll_answers_are_never_shown_one_by_one(client, login_as, three_units, db):
     login_as("admin")
-    rid = db.session.scalars(sa.select(Response.id)).first()
+    rid = db.session.scalars(sa.select(PollResponse.id)).first()
     assert client.get(f"/surveys/poll_test/responses/{rid}").status_code == 404
     export = client.get("/admin/surveys/poll_test/responses.xlsx")
     assert export.status_code == 302 and "results" in export.headers["Location"]
@@ -467,18 +473,13 @@ def test_results_in_english_use_the_definitions_english(client, login_as, three_
 
 def _store_wishes(db, link, texts):
     from survey_app.catalog.services import definition_of
-    from survey_app.models.responses import Channel
-    from survey_app.responses.services import store_response
     from survey_app.surveys.validation import validate
 
     definition = definition_of(link.survey.current_version)
     for text in texts:
         result = validate(definition, {"member": "yes", "union_helps": "2", "wish": text})
         assert result.ok, result.errors
-        store_response(db.session.connection(), response_id=uuid.uuid4(),
-                       version_id=link.survey.current_version_id, survey_id=link.survey_id,
-                       answers=result.answers, channel=Channel.POLL, today=dt.date.today(),
-                       unit_id=link.unit_id, poll_link_id=link.id)
+        add_poll_answers(db, link, result.answers)
     db.session.commit()
 
 
@@ -543,3 +544,333 @@ def test_the_page_lists_a_capped_number_of_written_answers(client, login_as, db,
     assert "… và 7 ý kiến khác trong tệp Excel." in html
     data = client.get("/api/polls/poll_test/results").json
     assert len(data["texts"][0]["by_unit"]["MAU-CDCS-TPKT01"]["answers"]) == TEXTS_ON_PAGE + 7
+
+
+# ---- anonymous rows carry no order (issue 10, item 4) ------------------------------------
+
+
+def _rows_with_their_order(conn):
+    """Every row of every table as a dict, with what could order it besides its columns:
+    SQLite's rowid (when the table has one), PostgreSQL's place in the heap (ctid) and
+    writing transaction (xmin), and the place in an unordered scan (a plain dump's order)."""
+    tables = {}
+    for table in Base.metadata.sorted_tables:
+        extra = []
+        if conn.dialect.name == "sqlite":
+            try:
+                conn.exec_driver_sql(f"SELECT rowid FROM {table.name} LIMIT 1")
+                extra = ["rowid AS _rowid"]
+            except sa.exc.OperationalError:  # WITHOUT ROWID
+                pass
+        else:
+            extra = ["(ctid::text::point)[0] * 100000 + (ctid::text::point)[1] AS _ctid",
+                     "xmin::text::bigint AS _xmin"]
+        columns = ", ".join([*(f'"{c.name}"' for c in table.columns), *extra])
+        result = conn.exec_driver_sql(f'SELECT {columns} FROM "{table.name}"')
+        tables[table.name] = [{**row._asdict(), "_scan": i} for i, row in enumerate(result)]
+    return tables
+
+
+def _submissions_of(tables, tokens):
+    """{table: {submission index: [rows]}}: the rows holding a submission's token, and the
+    rows whose id they point at (``response_id``), whatever the tables are called."""
+    index_of = {token: i for i, token in enumerate(tokens)}
+    keys = {}
+    for rows in tables.values():
+        for row in rows:
+            hit = next((index_of[v] for v in row.values() if isinstance(v, str)
+                        and v in index_of), None)
+            if hit is not None and row.get("response_id") is not None:
+                keys[str(row["response_id"])] = hit
+    found = {}
+    for name, rows in tables.items():
+        for row in rows:
+            hit = next((index_of[v] for v in row.values() if isinstance(v, str)
+                        and v in index_of), None)
+            if hit is None:
+                hit = keys.get(str(row.get("id"))) if "id" in row else None
+            if hit is None and row.get("response_id") is not None:
+                hit = keys.get(str(row["response_id"]))
+            if hit is not None:
+                found.setdefault(name, {}).setdefault(hit, []).append(row)
+    return found
+
+
+def _ordering_attributes(by_submission):
+    """The attributes that put a table's submissions in the order they were sent (or the
+    reverse): every value of each one before every value of the next."""
+    n = len(by_submission)
+    if n < 2:
+        return []
+    ordered = []
+    for attribute in next(iter(by_submission.values()))[0]:
+        try:
+            spans = [(min(r[attribute] for r in by_submission[i]),
+                      max(r[attribute] for r in by_submission[i])) for i in range(n)]
+            ascending = all(spans[i][1] < spans[i + 1][0] for i in range(n - 1))
+            descending = all(spans[i][0] > spans[i + 1][1] for i in range(n - 1))
+        except (TypeError, KeyError):  # None, or values that do not compare
+            continue
+        if ascending or descending:
+            ordered.append(attribute)
+    return ordered
+
+
+def test_poll_rows_cannot_be_placed_among_staff_submissions(app, client, login_as, poll,
+                                                           sample_survey, db):
+    """Staff and poll submissions alternate; from the database alone, no column, rowid,
+    heap position or transaction id orders the poll submissions (so none places them
+    between two timed staff submissions), and no counter of the staff rows skips where a
+    poll submission came."""
+    from tests.conftest import csrf_token
+
+    login_as("inspector")
+    n = 10
+    staff_tokens = [uuid.uuid4().hex[:16] for _ in range(n)]
+    poll_tokens = [uuid.uuid4().hex for _ in range(n)]
+    for staff_token, poll_token in zip(staff_tokens, poll_tokens, strict=True):
+        sent = client.post("/surveys/sample_check/fill", data={
+            "csrf_token": csrf_token(client, "/surveys/sample_check/fill"),
+            "_response_id": str(uuid.uuid4()), "has_union": "yes", "members": "12",
+            "level": "low", "note_text": staff_token, "models.0.model_name": "Tổ tự quản"})
+        assert sent.status_code == 303
+        assert answer(app.test_client(), poll, {"member": "yes", "union_helps": "2",
+                                                "wish": poll_token}).status_code == 303
+
+    with db.engine.connect() as conn:
+        tables = _rows_with_their_order(conn)
+    polls = _submissions_of(tables, poll_tokens)
+    assert {len(found) for found in polls.values()} == {n}  # every submission found
+    assert "poll_responses" in polls and "poll_answers" in polls
+    postgres = db.engine.dialect.name == "postgresql"
+    for name, found in polls.items():
+        leaks = _ordering_attributes(found)
+        if postgres:
+            # Until ``settle`` rewrites them, today's rows keep PostgreSQL's insertion
+            # order and transaction ids (documented in the README); nothing else orders.
+            assert set(leaks) <= {"_ctid", "_xmin", "_scan"}, (name, leaks)
+        else:
+            assert leaks == [], (name, leaks)
+        assert "_rowid" not in found[0][0]  # WITHOUT ROWID: no hidden counter
+
+    # Staff rows: every counter runs on without a gap where a poll submission came.
+    staff = _submissions_of(tables, staff_tokens)
+    assert {len(found) for found in staff.values()} == {n}
+    for name in ("responses", "answers"):
+        for attribute in ("id", "_rowid"):
+            values = sorted(r[attribute] for rows in staff[name].values() for r in rows
+                            if isinstance(r.get(attribute), int))
+            assert values == list(range(values[0], values[0] + len(values))) if values else True
+
+    if postgres:
+        with db.engine.begin() as conn:
+            assert services.settle(conn, before=dt.date.today() + dt.timedelta(days=2)) == n
+        with db.engine.connect() as conn:
+            polls = _submissions_of(_rows_with_their_order(conn), poll_tokens)
+        for name, found in polls.items():
+            assert _ordering_attributes(found) == [], name
+
+
+def test_settle_rewrites_past_days_only_and_keeps_every_answer(app, poll, db):
+    from survey_app.catalog.services import definition_of
+    from survey_app.localtime import local_today
+    from survey_app.surveys.validation import validate
+
+    today = local_today()
+    definition = definition_of(poll.survey.current_version)
+    target = services.find_target(db.engine, poll.token)
+    for i in range(8):
+        result = validate(definition, {"member": "yes", "union_helps": "2", "wish": f"w{i}"})
+        with db.engine.begin() as conn:
+            services.store_poll_response(conn, target, sent_id=uuid.uuid4(),
+                                         answers=result.answers, secret_key="k",
+                                         today=today - dt.timedelta(days=1 + i % 2 * 30))
+    result = validate(definition, {"member": "no"})
+    with db.engine.begin() as conn:
+        services.store_poll_response(conn, target, sent_id=uuid.uuid4(), answers=result.answers,
+                                     secret_key="k", today=today)
+
+    def stored():
+        with db.engine.connect() as conn:
+            return sorted(conn.execute(
+                sa.select(PollResponse.id, PollResponse.submitted_on, PollResponse.poll_link_id,
+                          PollAnswer.ordinal, PollAnswer.question_key, PollAnswer.value_choice,
+                          PollAnswer.value_text)
+                .join(PollAnswer, PollAnswer.response_id == PollResponse.id)).all())
+
+    before = stored()
+    result = app.test_cli_runner().invoke(args=["polls", "settle"])
+    assert result.exit_code == 0, result.output
+    assert "8" in result.output
+    assert stored() == before  # the same rows, keys and answers
+    with db.engine.connect() as conn:
+        settled = dict(conn.execute(sa.select(PollResponse.submitted_on, PollResponse.is_settled)
+                                    .distinct()).all())
+        assert settled == {today: False, today - dt.timedelta(days=1): True,
+                           today - dt.timedelta(days=31): True}
+        if db.engine.dialect.name == "postgresql":
+            # one transaction wrote every settled row: its id tells them apart no more
+            xmins = conn.exec_driver_sql(
+                "SELECT DISTINCT xmin::text FROM poll_responses WHERE is_settled "
+                "UNION SELECT DISTINCT a.xmin::text FROM poll_answers a "
+                "JOIN poll_responses r ON r.id = a.response_id WHERE r.is_settled").all()
+            assert len(xmins) == 1
+    # again: nothing left to settle
+    assert "0" in app.test_cli_runner().invoke(args=["polls", "settle"]).output
+
+
+# ---- a cap holds under concurrent posts, and the limit counts per link and address --------
+
+
+def _concurrent_posts(live_server, token, n, data=None):
+    """``n`` workers on their own phones open the poll, then all send at the same moment.
+    Returns the statuses (redirects not followed)."""
+    import threading
+    import urllib.error
+    import urllib.parse
+    from http.cookiejar import CookieJar
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    phones = []
+    for _ in range(n):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect())
+        html = opener.open(f"{live_server}/p/{token}").read().decode()
+        phones.append((opener, token_of(html)))
+    barrier, statuses = threading.Barrier(n), []
+
+    def send(opener, csrf):
+        body = urllib.parse.urlencode({"csrf_token": csrf, "_response_id": str(uuid.uuid4()),
+                                       **(data or {"member": "no"})}).encode()
+        barrier.wait()
+        try:
+            with opener.open(f"{live_server}/p/{token}", body, timeout=60) as reply:
+                statuses.append(reply.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    threads = [threading.Thread(target=send, args=phone) for phone in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+def test_a_cap_of_3_holds_against_15_simultaneous_posts(live_server, poll, db):
+    capped = services.create_link(db.session, "poll_test", "KT-DAKHA", max_responses=3)
+    db.session.commit()
+    statuses = _concurrent_posts(live_server, capped.token, 15)
+    assert statuses == [303] * 3 + [410] * 12
+    db.session.expire_all()
+    count = sa.select(sa.func.count()).select_from(PollResponse)
+    assert db.session.scalar(count.where(PollResponse.poll_link_id == capped.id)) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollAnswer)) == 3
+    assert db.session.get(PollLink, capped.id).responses_taken == 3
+
+
+def test_a_resent_page_counts_once_against_the_cap(client, poll, db):
+    poll.max_responses = 2
+    db.session.commit()
+    page = client.get(f"/p/{poll.token}").get_data(as_text=True)
+    body = {"csrf_token": token_of(page), "_response_id": str(uuid.uuid4()), "member": "no"}
+    assert client.post(f"/p/{poll.token}", data=body).status_code == 303
+    # the done cookie lost (the redirect never arrived): the phone sends the same page again
+    client.delete_cookie(f"p_done_{poll.id}", path=f"/p/{poll.token}")
+    assert client.post(f"/p/{poll.token}", data=body).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(PollLink, poll.id).responses_taken == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 1
+    client._cookies.clear()
+    assert answer(client, poll, {"member": "yes"}).status_code == 303
+    client._cookies.clear()
+    assert client.get(f"/p/{poll.token}").status_code == 410  # full: 2 of 2
+
+
+def test_the_post_limit_counts_per_link_and_address(app, poll, db, monkeypatch):
+    from survey_app.extensions import limiter
+
+    monkeypatch.setitem(app.config, "POLL_POST_LIMIT", "3 per minute")
+    other = services.create_link(db.session, "poll_test", "KT-DAKHA")
+    db.session.commit()
+
+    def post(link, address):
+        return app.test_client().post(f"/p/{link.token}", data={"member": "yes"},
+                                      environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [post(poll, "198.51.100.7") for _ in range(4)] == [400, 400, 400, 429]
+    assert post(other, "198.51.100.7") == 400      # another link from the same Wi-Fi
+    assert post(poll, "198.51.100.8") == 400       # the same link from another address
+    storage = limiter.storage
+    keys = (list(storage.storage.scan_iter()) if hasattr(storage.storage, "scan_iter")
+            else list(storage.storage))
+    text = " ".join(str(key) for key in keys)
+    assert keys and "198.51.100" not in text and poll.token not in text
+
+
+def test_the_default_limit_lets_a_shift_behind_one_address_answer(app, poll, db):
+    from limits import parse_many
+
+    from survey_app.config import Settings
+
+    [limit] = parse_many(Settings.poll_post_limit)
+    assert limit.amount >= 400 and limit.get_expiry() <= 3600
+    for _ in range(60):  # a busy minute at the gate: nobody is refused
+        assert app.test_client().post(f"/p/{poll.token}", data={"member": "yes"},
+                                      environ_base={"REMOTE_ADDR": "203.0.113.9"}
+                                      ).status_code == 400
+
+
+# ---- what a poll response is stored under (issue 10, items 4 and 7) ---------------------
+
+
+def _post_page(client, link, sent_id, data):
+    page = client.get(f"/p/{link.token}").get_data(as_text=True)
+    return client.post(f"/p/{link.token}", data={"csrf_token": token_of(page),
+                                                 "_response_id": sent_id, **data})
+
+
+def test_a_poll_page_sent_to_another_link_is_stored_there_not_dropped(app, poll, db):
+    other = services.create_link(db.session, "poll_test", "KT-DAKHA")
+    db.session.commit()
+    sent_id = str(uuid.uuid4())
+    assert _post_page(app.test_client(), poll, sent_id, {"member": "no"}).status_code == 303
+    assert _post_page(app.test_client(), other, sent_id,
+                      {"member": "yes", "union_helps": "1"}).status_code == 303
+    # ... and the same page sent again to its own link is the response already stored
+    assert _post_page(app.test_client(), other, sent_id,
+                      {"member": "no"}).status_code == 303
+    rows = db.session.execute(
+        sa.select(PollResponse.poll_link_id, PollAnswer.question_key, PollAnswer.value_choice)
+        .join(PollAnswer, PollAnswer.response_id == PollResponse.id)
+        .order_by(PollResponse.poll_link_id, PollAnswer.ordinal)).all()
+    assert [tuple(r) for r in rows] == [(poll.id, "member", "no"), (other.id, "member", "yes"),
+                                        (other.id, "union_helps", "1")]
+
+
+def test_the_stored_key_is_random_whatever_id_the_page_sent(client, poll, db):
+    # A tampered page sends a time-based id (UUID version 1: the clock in its first bits).
+    sent = uuid.uuid1()
+    assert _post_page(client, poll, str(sent), {"member": "no"}).status_code == 303
+    stored = db.session.scalars(sa.select(PollResponse.id)).one()
+    assert stored != sent and stored.version == 4
+    assert sent.hex[:8] not in stored.hex and sent.hex[-12:] not in stored.hex
+
+
+def test_a_changed_poll_with_answers_becomes_a_new_version_and_counts_them(
+        client, login_as, three_units, db):
+    from survey_app.catalog.services import get_survey
+    from survey_app.models import SurveyVersion
+
+    changed = POLL.replace("Mong muốn, en: Wish", "Mong muốn khác, en: Other wish")
+    assert sync_definition(db.session, load_definition(changed), changed) == "new_versions"
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyVersion)) == 2
+    login_as("admin")
+    html = client.get("/admin/surveys").get_data(as_text=True)
+    meta = re.search(r"<code>poll_test</code>(.*?)</div>", html, re.S).group(1)
+    assert "15 phiếu trả lời" in meta, meta
+    assert get_survey(db.session, "poll_test").current_version.number == 2

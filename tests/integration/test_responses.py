@@ -220,3 +220,77 @@ def test_worker_polls_cannot_be_filled_as_staff(client, login_as, db):
     db.session.commit()
     login_as("admin")
     assert client.get("/surveys/poll_x/fill").status_code == 404
+
+
+# ---- a resent id that belongs to someone else is refused (issue 10, item 7) --------------
+
+
+def _answers_of(db, response_id):
+    return [(a.question_key, a.value_choice, a.value_number, a.value_text)
+            for a in db.session.scalars(select(Answer).where(Answer.response_id == response_id)
+                                        .order_by(Answer.id))]
+
+
+def test_another_units_response_id_sent_in_the_form_is_refused_and_the_answers_kept(
+        app, client, make_user, login, sample_survey, db):
+    owner = make_user("reporter")  # KT-DAKHA
+    login(owner)
+    taken = str(uuid.uuid4())
+    assert fill(client, GOOD, taken).status_code == 303
+    before = _answers_of(db, uuid.UUID(taken))
+
+    other = app.test_client()
+    login_other = make_user("reporter", unit_code="KT-SATHAY")
+    token = csrf_token(other)
+    other.post("/login", data={"username": login_other.username, "password": PASSWORD,
+                               "csrf_token": token})
+    sent = fill(other, {**GOOD, "members": "77", "note_text": "của Sa Thầy"}, taken)
+    assert sent.status_code == 409
+    html = sent.get_data(as_text=True)
+    assert "người khác" in html and "không có gì được lưu" in html
+    assert "của Sa Thầy" in html and 'value="77"' in html  # what was typed is kept
+    fresh = html.split('name="_response_id" value="')[1].split('"')[0]
+    assert fresh != taken
+    db.session.expire_all()
+    assert count(db, Response) == 1 and _answers_of(db, uuid.UUID(taken)) == before
+    assert db.session.get(Response, uuid.UUID(taken)).submitted_by_id == owner.id
+    # Sending again saves them, as this reporter's own response.
+    again = fill(other, {**GOOD, "members": "77", "note_text": "của Sa Thầy"}, fresh)
+    assert again.status_code == 303
+    mine = db.session.get(Response, uuid.UUID(fresh))
+    assert mine.submitted_by_id == login_other.id and ("members", None, 77, None) in \
+        _answers_of(db, mine.id)
+
+
+def test_another_persons_response_id_sent_to_the_api_is_refused(client, make_user, login,
+                                                                sample_survey, db):
+    owner = make_user("reporter")
+    login(owner)
+    taken = str(uuid.uuid4())
+    assert fill(client, GOOD, taken).status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client._cookies.clear()
+    login(make_user("reporter", unit_code="KT-SATHAY"))
+    token = csrf_token(client, "/surveys/sample_check/fill")
+    for headers in ({"Accept": "application/json"}, {}):
+        sent = client.post("/api/surveys/sample_check/responses",
+                           headers={"X-CSRFToken": token, **headers},
+                           json={"id": taken, "answers": {"has_union": "no"}})
+        assert sent.status_code == 409
+        assert sent.json["id"] == taken and "người khác" in sent.json["error"]
+    db.session.expire_all()
+    assert count(db, Response) == 1
+    assert ("has_union", "yes", None, None) in _answers_of(db, uuid.UUID(taken))
+
+
+def test_the_same_persons_resend_is_still_a_replay(client, login_as, sample_survey, db):
+    login_as("reporter")
+    rid = str(uuid.uuid4())
+    assert fill(client, GOOD, rid).status_code == 303
+    token = csrf_token(client, "/surveys/sample_check/fill")
+    again = client.post("/api/surveys/sample_check/responses",
+                        headers={"X-CSRFToken": token, "Accept": "application/json"},
+                        json={"id": rid, "answers": {"has_union": "no"}})
+    assert again.status_code == 200 and again.json["created"] is False
+    assert fill(client, GOOD, rid).status_code == 303
+    assert count(db, Response) == 1

