@@ -109,7 +109,7 @@ def test_search_text_is_filled_for_existing_units_and_users(empty_app):
 
 # ---- 7f1f56765ec8: anonymous poll rows apart; 05a89ca7564c: a capped link's count ---------
 
-BEFORE_POLL_TABLES = "d1989278ecff"
+BEFORE_POLL_TABLES = "5e4c1a9b7d20"  # the revision before 7f1f56765ec8
 
 
 def _legacy_data(conn):
@@ -118,9 +118,9 @@ def _legacy_data(conn):
     {response id: [answer values in order]} (poll: [(link id, values)])."""
     now = "2026-11-20 08:00:00"
     conn.execute(sa.text(
-        "INSERT INTO units (id, code, name, kind, created_at, updated_at) VALUES "
-        f"(1, 'U1', 'Unit 1', 'grassroots', '{now}', '{now}'),"
-        f"(2, 'U2', 'Unit 2', 'grassroots', '{now}', '{now}')"))
+        "INSERT INTO units (id, code, name, kind, search_text, created_at, updated_at) VALUES "
+        f"(1, 'U1', 'Unit 1', 'grassroots', 'unit 1 u1', '{now}', '{now}'),"
+        f"(2, 'U2', 'Unit 2', 'grassroots', 'unit 2 u2', '{now}', '{now}')"))
     conn.execute(sa.text(
         "INSERT INTO surveys (id, key, title, audience, is_active, created_at, updated_at) "
         f"VALUES (1, 'poll', 'Poll', 'worker_poll', TRUE, '{now}', '{now}'),"
@@ -223,3 +223,26 @@ def test_upgrade_moves_poll_rows_apart_and_closes_the_gaps_and_back(empty_app):
         assert conn.execute(sa.text("SELECT count(*) FROM poll_responses")).scalar() == len(poll)
         assert conn.execute(sa.text("SELECT count(*) FROM poll_answers")).scalar() == sum(
             len(vs) for _, vs in poll.values())
+
+
+def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_point_at_it(empty_app):
+    """Batch mode rebuilds units (search_text added then dropped) by dropping the old table:
+    with foreign keys on, that would delete the unit's poll links and null its responses."""
+    upgrade()
+    now = "2026-11-20 08:00:00"
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO units (id, code, name, kind, search_text, created_at, updated_at) "
+            f"VALUES (1, 'U1', 'Unit 1', 'grassroots', 'unit 1 u1', '{now}', '{now}')"))
+        conn.execute(sa.text(
+            "INSERT INTO surveys (id, key, title, audience, is_active, created_at, updated_at) "
+            f"VALUES (1, 'poll', 'Poll', 'worker_poll', TRUE, '{now}', '{now}')"))
+        conn.execute(sa.text(
+            "INSERT INTO poll_links (id, token, survey_id, unit_id, is_closed, responses_taken, "
+            f"created_at) VALUES (1, 'tok1', 1, 1, FALSE, 0, '{now}')"))
+    downgrade(revision="d1989278ecff")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT unit_id FROM poll_links")).all() == [(1,)]
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT unit_id FROM poll_links")).all() == [(1,)]
