@@ -59,7 +59,8 @@ def add_responses(db, survey, unit_code: str | None, n: int, *, channel: str = "
 
 
 def add_poll_answers(db, link, answers) -> None:
-    """Store one anonymous response to poll ``link`` (validated ``answers``), as the poll does."""
+    """Store one anonymous response to poll ``link`` (validated ``answers``), as the poll does
+    (the link must be committed: the poll reads it on a connection of its own)."""
     import datetime as dt
 
     from survey_app.polls import services

@@ -183,6 +183,18 @@ def forget_target(token: str) -> None:
 _TAKEN = select(PollLink.responses_taken).where(PollLink.id == bindparam("link_id"))
 
 
+def response_count(session: Session, link: PollLink | PollTarget) -> int:
+    """How many anonymous responses came through ``link``."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(PollResponse)
+            .where(PollResponse.poll_link_id == link.id)
+        )
+        or 0
+    )
+
+
 def responses_taken(engine: Engine, link: PollTarget) -> int:
     """How many responses count against a capped link's cap, read now (not cached)."""
     with engine.connect() as connection:

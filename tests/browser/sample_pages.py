@@ -134,6 +134,7 @@ def build_world(db, make_user) -> World:
 
     links = [polls.create_link(db.session, POLL, code)
              for code in ("MAU-CDCS-TPKT01", "MAU-CDCS-DAKHA01", "MAU-CDCS-NGOCHOI01")]
+    db.session.commit()  # the poll reads its link on a connection of its own
     poll = get_survey(db.session, POLL)
     definition = definition_of(poll.current_version)
     for link, count in zip(links, (7, 6, 2), strict=True):

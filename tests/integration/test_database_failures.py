@@ -134,10 +134,12 @@ def answer_poll(app: Flask, token: str):
 
 
 def stored_ids(path: Path) -> set[str]:
-    """Response ids in the SQLite file at ``path``, read by a connection of this test's own."""
+    """Response ids, staff and anonymous, in the SQLite file at ``path``, read by a
+    connection of this test's own."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT id FROM responses UNION ALL SELECT id FROM poll_responses")
         return {uuid.UUID(bytes=row[0]) if isinstance(row[0], bytes) else uuid.UUID(row[0])
-                for row in conn.execute("SELECT id FROM responses")}
+                for row in rows}
 
 
 def assert_vietnamese_500(response) -> str:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from survey_app.extensions import limiter
-from survey_app.models import Response
+from survey_app.models import PollResponse, Response
 from survey_app.polls import services as polls
 from tests.conftest import csrf_token
 from tests.integration.test_polls import POLL, UA, token_of
@@ -221,4 +221,4 @@ def test_over_the_poll_limit_the_answers_come_back_filled_in(app, client, poll, 
         app.config["POLL_POST_LIMIT"] = original
     db.session.rollback()
     assert polls.response_count(db.session, poll) == 2
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PollResponse)) == 2

@@ -233,14 +233,14 @@ def _answers_of(db, response_id):
 
 def test_another_units_response_id_sent_in_the_form_is_refused_and_the_answers_kept(
         app, client, make_user, login, sample_survey, db):
-    owner = make_user("reporter")  # KT-DAKHA
+    owner = make_user("inspector", unit_code="KT-DAKHA")
     login(owner)
     taken = str(uuid.uuid4())
     assert fill(client, GOOD, taken).status_code == 303
     before = _answers_of(db, uuid.UUID(taken))
 
     other = app.test_client()
-    login_other = make_user("reporter", unit_code="KT-SATHAY")
+    login_other = make_user("inspector", unit_code="KT-SATHAY")
     token = csrf_token(other)
     other.post("/login", data={"username": login_other.username, "password": PASSWORD,
                                "csrf_token": token})
@@ -264,13 +264,13 @@ def test_another_units_response_id_sent_in_the_form_is_refused_and_the_answers_k
 
 def test_another_persons_response_id_sent_to_the_api_is_refused(client, make_user, login,
                                                                 sample_survey, db):
-    owner = make_user("reporter")
+    owner = make_user("inspector", unit_code="KT-DAKHA")
     login(owner)
     taken = str(uuid.uuid4())
     assert fill(client, GOOD, taken).status_code == 303
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     client._cookies.clear()
-    login(make_user("reporter", unit_code="KT-SATHAY"))
+    login(make_user("inspector", unit_code="KT-SATHAY"))
     token = csrf_token(client, "/surveys/sample_check/fill")
     for headers in ({"Accept": "application/json"}, {}):
         sent = client.post("/api/surveys/sample_check/responses",
@@ -284,7 +284,7 @@ def test_another_persons_response_id_sent_to_the_api_is_refused(client, make_use
 
 
 def test_the_same_persons_resend_is_still_a_replay(client, login_as, sample_survey, db):
-    login_as("reporter")
+    login_as("inspector")
     rid = str(uuid.uuid4())
     assert fill(client, GOOD, rid).status_code == 303
     token = csrf_token(client, "/surveys/sample_check/fill")
