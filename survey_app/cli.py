@@ -40,6 +40,9 @@ def bootstrap_command() -> None:
     result = bootstrap(db.session)
     db.session.commit()
     _sync()
+    from survey_app.campaigns.cli import sync_campaign_files
+
+    sync_campaign_files()  # a broken campaign file is named; the app still starts
     click.echo(
         _("Ready: %(d)d departments and %(u)d units loaded.", d=result.departments, u=result.units)
     )
@@ -352,7 +355,10 @@ def polls_qr(token: str, out: Path) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.campaigns.cli import campaigns_group
+
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(campaigns_group)
     app.cli.add_command(polls_group)
     app.cli.add_command(surveys_group)
     app.cli.add_command(units_group)

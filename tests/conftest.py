@@ -253,3 +253,16 @@ def sample_survey(db):
     sync_definition(db.session, load_definition(SAMPLE_SURVEY), SAMPLE_SURVEY)
     db.session.commit()
     return get_survey(db.session, "sample_check")
+
+
+@pytest.fixture
+def nq20(db, kontum):
+    """The shipped surveys and the shipped 2017 campaign, loaded as `make run` loads them."""
+    from survey_app.campaigns.services import get_campaign, sync_campaigns
+    from survey_app.catalog.services import sync_surveys
+
+    sync_surveys(db.session, PROJECT_SURVEYS)
+    report = sync_campaigns(db.session, PROJECT_SURVEYS / "campaigns")
+    assert report.problems == []
+    db.session.commit()
+    return get_campaign(db.session, "nq20_2017")

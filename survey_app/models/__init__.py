@@ -2,6 +2,15 @@
 
 from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base
+from survey_app.models.campaigns import (
+    Campaign,
+    InspectionTeam,
+    InspectionVisit,
+    Notification,
+    ReportAttachment,
+    ReportEvent,
+    UnitReport,
+)
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Answer, Channel, Response
 from survey_app.models.surveys import Survey, SurveyVersion
@@ -12,14 +21,21 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Base",
+    "Campaign",
     "Channel",
     "Department",
+    "InspectionTeam",
+    "InspectionVisit",
+    "Notification",
     "PollLink",
+    "ReportAttachment",
+    "ReportEvent",
     "Response",
     "Role",
     "Survey",
     "SurveyVersion",
     "Unit",
     "UnitKind",
+    "UnitReport",
     "User",
 ]

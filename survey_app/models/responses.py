@@ -40,6 +40,14 @@ class Response(Base):
     poll_link_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("poll_links.id", ondelete="SET NULL"), index=True
     )
+    #: The review campaign a staff response belongs to (an inspection or a unit's report).
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    #: The inspection visit a checklist was filled at: one checklist per visit.
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inspection_visits.id", ondelete="SET NULL"), unique=True
+    )
     channel: Mapped[str] = mapped_column(sa.String(12))
     #: The day of submission; anonymous responses keep nothing finer.
     submitted_on: Mapped[date] = mapped_column(sa.Date, index=True)
