@@ -110,6 +110,13 @@ class InspectionVisit(Base):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="RESTRICT"))
     visit_date: Mapped[date] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(10), default=VisitStatus.PLANNED.value)
+    #: The checklist saved as a draft on the server (field name -> texts), until it is sent;
+    #: any member of the team can carry on from it.
+    draft: Mapped[dict | None] = mapped_column(sa.JSON)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    draft_saved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
