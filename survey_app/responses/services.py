@@ -64,6 +64,8 @@ def store_response(
     unit_id: int | None = None,
     submitted_by_id: int | None = None,
     poll_link_id: int | None = None,
+    campaign_id: int | None = None,
+    visit_id: int | None = None,
 ) -> bool:
     """Store a response once; True when this call stored it, False for a replay of ``response_id``.
 
@@ -82,6 +84,8 @@ def store_response(
             "unit_id": unit_id,
             "submitted_by_id": submitted_by_id,
             "poll_link_id": poll_link_id,
+            "campaign_id": campaign_id,
+            "visit_id": visit_id,
             "channel": channel.value,
             "submitted_on": today,
             "submitted_at": now,
