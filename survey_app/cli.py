@@ -316,8 +316,9 @@ def _iso(value: str | None, option: str):
 @click.option("--opens", default=None, help="When answers start (ISO 8601, Vietnam time).")
 @click.option("--closes", default=None, help="When answers stop (ISO 8601, Vietnam time).")
 @click.option("--cap", type=click.IntRange(min=1), default=None, help="Most answers accepted.")
+@click.option("--campaign", "campaign_key", default=None, help="The campaign it belongs to.")
 @with_appcontext
-def polls_create(survey_key, unit_code, opens, closes, cap) -> None:
+def polls_create(survey_key, unit_code, opens, closes, cap, campaign_key) -> None:
     """Make a poll link for SURVEY_KEY at UNIT_CODE; the last line printed is the link."""
     from survey_app.errors import UserError
     from survey_app.polls import services
@@ -325,7 +326,8 @@ def polls_create(survey_key, unit_code, opens, closes, cap) -> None:
     try:
         link = services.create_link(db.session, survey_key, unit_code,
                                     opens_at=_iso(opens, "--opens"),
-                                    closes_at=_iso(closes, "--closes"), max_responses=cap)
+                                    closes_at=_iso(closes, "--closes"), max_responses=cap,
+                                    campaign_key=campaign_key)
     except UserError as exc:
         db.session.rollback()
         fail(_("Error: %(message)s", message=exc.message))

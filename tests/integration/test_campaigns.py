@@ -95,3 +95,18 @@ def test_cli_sync_and_list(app, nq20, tmp_path):
     result = runner.invoke(args=["campaigns", "sync"])
     assert result.exit_code == 0, result.output
     assert "1 unchanged" in result.output or "1 không đổi" in result.output
+
+
+def test_poll_links_can_belong_to_a_campaign(app, db, nq20):
+    from survey_app.models import PollLink
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["polls", "create", "worker_poll_2017", "MAU-CDCS-TT01",
+                                 "--campaign", "nq20_2017"])
+    assert result.exit_code == 0, result.output
+    link = db.session.scalars(select(PollLink)).one()
+    assert link.campaign_id == nq20.id
+    bad = runner.invoke(args=["polls", "create", "worker_poll_2017", "MAU-CDCS-TT01",
+                              "--campaign", "nq99"])
+    assert bad.exit_code != 0 and "nq99" in bad.output
+    assert db.session.scalar(select(func.count(PollLink.id))) == 1
