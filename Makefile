@@ -35,7 +35,7 @@ test: $(STAMP) translations lint
 # Re-extract the message catalogue after changing UI strings, then translate vi.po.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o survey_app/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance

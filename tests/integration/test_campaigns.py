@@ -110,3 +110,34 @@ def test_poll_links_can_belong_to_a_campaign(app, db, nq20):
                               "--campaign", "nq99"])
     assert bad.exit_code != 0 and "nq99" in bad.output
     assert db.session.scalar(select(func.count(PollLink.id))) == 1
+
+
+def test_overview_shows_deadlines_window_and_quotas(client, nq20, login_as):
+    login_as("reporter")
+    html = client.get("/campaigns/nq20_2017").get_data(as_text=True)
+    assert "05/10/2017" in html and "10/11/2017" in html and "15/11/2017" in html
+    assert "01/09/2017" in html and "30/09/2017" in html
+    assert "LĐLĐ huyện, thành phố: 3" in html
+    assert "Ban Chính sách pháp luật" in html
+    assert client.get("/campaigns").status_code == 200
+    assert client.get("/campaigns/nope").status_code == 404
+
+
+def test_admin_copies_a_campaign_with_checks_and_nothing_saved_on_error(client, nq20, db,
+                                                                       login_as):
+    from tests.conftest import csrf_token
+
+    login_as("admin")
+    form = client.get("/admin/campaigns/new?from=nq20_2017").get_data(as_text=True)
+    assert "key: nq20_2017_copy" in form
+    text = services.copy_text(nq20, "nq20_2027").replace("2017-10-05", "2027-02-30")
+    token = csrf_token(client, "/admin/campaigns")
+    refused = client.post("/admin/campaigns/new", data={"text": text, "csrf_token": token})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "2027-02-30" in page and "Dòng" in page  # the text is kept, the line named
+    assert db.session.scalar(select(func.count(Campaign.id))) == 1
+    good = services.copy_text(nq20, "nq20_2027").replace("2017-", "2027-")
+    done = client.post("/admin/campaigns/new", data={"text": good, "csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/campaigns/nq20_2027")
+    assert services.get_campaign(db.session, "nq20_2027").source == "admin"
