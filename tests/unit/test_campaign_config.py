@@ -132,3 +132,10 @@ def test_key_must_match_the_file_name():
 @pytest.mark.parametrize("text", ["", "- a\n- b\n", "key: [", "a: *x\n", "\x00"])
 def test_garbage_is_refused_not_crashed(text):
     assert problems_of(text)
+
+
+def test_the_readme_worked_example_is_the_shipped_campaign():
+    readme = (SHIPPED.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("# Review campaigns", 1)[1].split("## Worked example", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert load_campaign(example).content_hash == load_campaign_file(SHIPPED).content_hash
