@@ -239,6 +239,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.admin import bp as admin_bp
     from survey_app.api import bp as api_bp
     from survey_app.auth import bp as auth_bp
+    from survey_app.campaigns import bp as campaigns_bp
     from survey_app.catalog import bp as catalog_bp
     from survey_app.main import bp as main_bp
     from survey_app.polls import bp as polls_bp
@@ -249,3 +250,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(polls_bp)
+    app.register_blueprint(campaigns_bp)

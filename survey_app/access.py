@@ -26,18 +26,24 @@ class Perm(StrEnum):
     SURVEYS_RESPOND = "surveys:responses:create"
     RESPONSES_VIEW = "surveys:responses:view"
     POLLS_MANAGE = "polls:links:manage"
+    CAMPAIGNS_MANAGE = "campaigns:definitions:manage"
+    PLAN_MANAGE = "campaigns:plan:manage"
+    VISITS_CONDUCT = "fieldwork:visits:conduct"
+    REPORTS_FILE = "reports:units:file"
+    REPORTS_READ = "reports:units:read"
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.OFFICE: frozenset(
         {Perm.UNITS_VIEW, Perm.SURVEYS_PREVIEW, Perm.SURVEYS_RESPOND, Perm.RESPONSES_VIEW,
-         Perm.POLLS_MANAGE}
+         Perm.POLLS_MANAGE, Perm.PLAN_MANAGE, Perm.REPORTS_READ}
     ),
-    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW}),
-    Role.REVIEWER: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW}),
-    Role.INSPECTOR: frozenset({Perm.SURVEYS_RESPOND}),
-    Role.REPORTER: frozenset({Perm.SURVEYS_RESPOND}),
+    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW, Perm.REPORTS_READ}),
+    Role.REVIEWER: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW, Perm.REPORTS_READ}),
+    Role.INSPECTOR: frozenset({Perm.SURVEYS_RESPOND, Perm.VISITS_CONDUCT}),
+    # A reporter reads the reports of the units under its own (reports.services decides).
+    Role.REPORTER: frozenset({Perm.SURVEYS_RESPOND, Perm.REPORTS_FILE, Perm.REPORTS_READ}),
 }
 
 

@@ -70,6 +70,9 @@ def bootstrap_command() -> None:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         fail(_("Error: the database %(url)s cannot be used: %(reason)s",
                url=db.engine.url.render_as_string(hide_password=True), reason=reason))
+    from survey_app.campaigns.cli import sync_campaign_files
+
+    sync_campaign_files()  # a broken campaign file is named; the app still starts
     click.echo(
         _("Ready: %(d)d departments and %(u)d units loaded.", d=result.departments, u=result.units)
     )
@@ -345,8 +348,9 @@ def _iso(value: str | None, option: str):
 @click.option("--opens", default=None, help="When answers start (ISO 8601, Vietnam time).")
 @click.option("--closes", default=None, help="When answers stop (ISO 8601, Vietnam time).")
 @click.option("--cap", type=click.IntRange(min=1), default=None, help="Most answers accepted.")
+@click.option("--campaign", "campaign_key", default=None, help="The campaign it belongs to.")
 @with_appcontext
-def polls_create(survey_key, unit_code, opens, closes, cap) -> None:
+def polls_create(survey_key, unit_code, opens, closes, cap, campaign_key) -> None:
     """Make a poll link for SURVEY_KEY at UNIT_CODE; the last line printed is the link."""
     from survey_app.errors import UserError
     from survey_app.polls import services
@@ -354,7 +358,8 @@ def polls_create(survey_key, unit_code, opens, closes, cap) -> None:
     try:
         link = services.create_link(db.session, survey_key, unit_code,
                                     opens_at=_iso(opens, "--opens"),
-                                    closes_at=_iso(closes, "--closes"), max_responses=cap)
+                                    closes_at=_iso(closes, "--closes"), max_responses=cap,
+                                    campaign_key=campaign_key)
     except UserError as exc:
         db.session.rollback()
         fail(_("Error: %(message)s", message=exc.message))
@@ -400,7 +405,14 @@ def polls_settle() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.campaigns.cli import campaigns_group
+    from survey_app.fieldwork.cli import plan_group
+    from survey_app.reports.cli import reports_group
+
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(campaigns_group)
+    app.cli.add_command(plan_group)
+    app.cli.add_command(reports_group)
     app.cli.add_command(polls_group)
     app.cli.add_command(surveys_group)
     app.cli.add_command(units_group)

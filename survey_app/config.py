@@ -171,6 +171,7 @@ class Settings:
             "WTF_CSRF_TIME_LIMIT": 8 * 3600,
             "TRUST_PROXY": self.trust_proxy,
             "SURVEYS_PATH": self.surveys_path,
+            "CAMPAIGNS_PATH": self.surveys_path / "campaigns",
             "MIN_GROUP_SIZE": self.min_group_size,
             "POLL_POST_LIMIT": self.poll_post_limit,
             "POLL_LINK_CACHE_SECONDS": self.poll_link_cache_seconds,

@@ -278,3 +278,16 @@ def count_queries(db):
             sa.event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def nq20(db, kontum):
+    """The shipped surveys and the shipped 2017 campaign, loaded as `make run` loads them."""
+    from survey_app.campaigns.services import get_campaign, sync_campaigns
+    from survey_app.catalog.services import sync_surveys
+
+    sync_surveys(db.session, PROJECT_SURVEYS)
+    report = sync_campaigns(db.session, PROJECT_SURVEYS / "campaigns")
+    assert report.problems == []
+    db.session.commit()
+    return get_campaign(db.session, "nq20_2017")

@@ -2,6 +2,15 @@
 
 from survey_app.models.audit import AuditEvent
 from survey_app.models.base import Base
+from survey_app.models.campaigns import (
+    Campaign,
+    InspectionTeam,
+    InspectionVisit,
+    Notification,
+    ReportAttachment,
+    ReportEvent,
+    UnitReport,
+)
 from survey_app.models.health import Heartbeat
 from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.responses import Answer, Channel, Response
@@ -13,17 +22,24 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Base",
+    "Campaign",
     "Channel",
     "Department",
     "Heartbeat",
+    "InspectionTeam",
+    "InspectionVisit",
+    "Notification",
     "PollAnswer",
     "PollLink",
     "PollResponse",
+    "ReportAttachment",
+    "ReportEvent",
     "Response",
     "Role",
     "Survey",
     "SurveyVersion",
     "Unit",
     "UnitKind",
+    "UnitReport",
     "User",
 ]

@@ -43,6 +43,10 @@ class PollLink(Base):
                                            index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"),
                                          index=True)
+    #: The review campaign the poll is part of (results can be filtered by it).
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     max_responses: Mapped[int | None]

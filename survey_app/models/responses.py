@@ -39,6 +39,14 @@ class Response(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    #: The review campaign a staff response belongs to (an inspection or a unit's report).
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    #: The inspection visit a checklist was filled at: one checklist per visit.
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("inspection_visits.id", ondelete="SET NULL"), unique=True
+    )
     channel: Mapped[str] = mapped_column(sa.String(12))
     submitted_on: Mapped[date] = mapped_column(sa.Date, index=True)
     #: The exact time of submission (staff only: poll responses keep the day alone).

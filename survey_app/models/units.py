@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -90,10 +90,20 @@ class Unit(Base):
     #: Name and code folded for search (survey_app/search.py), kept up to date on every
     #: flush: "dak ha" finds LĐLĐ huyện Đắk Hà with LIKE on any database.
     search_text: Mapped[str] = mapped_column(sa.String(SEARCH_TEXT_LENGTH), default="")
+    #: The day the unit was set up, when known (None: before any campaign it takes part in).
+    active_from: Mapped[date | None] = mapped_column(sa.Date)
+    #: The day it was dissolved or merged away (None: active). Units are never deleted, so
+    #: that their reports and responses keep their place in the tree.
+    active_until: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], lazy="raise_on_sql")
+
+    def is_active_on(self, day: date) -> bool:
+        return (self.active_from is None or self.active_from <= day) and (
+            self.active_until is None or self.active_until >= day
+        )
 
     @property
     def kind_enum(self) -> UnitKind:

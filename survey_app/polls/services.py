@@ -25,6 +25,7 @@ from survey_app.errors import UserError
 from survey_app.exports import safe_file_name, unique_names
 from survey_app.models import audit
 from survey_app.models.base import insert_ignore, utcnow
+from survey_app.models.campaigns import Campaign
 from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
@@ -71,9 +72,10 @@ def create_link(
     opens_at: datetime | None = None,
     closes_at: datetime | None = None,
     max_responses: int | None = None,
+    campaign_key: str | None = None,
     actor=None,
 ) -> PollLink:
-    """A new poll link. Raises PollError."""
+    """A new poll link, part of a campaign when ``campaign_key`` is given. Raises PollError."""
     survey = session.scalars(select(Survey).where(Survey.key == survey_key)).first()
     if survey is None or survey.current_version_id is None or not survey.is_active:
         raise PollError(_l("There is no survey with the key %(key)s.", key=survey_key))
@@ -86,7 +88,13 @@ def create_link(
         raise PollError(_l("The poll must close after it opens."))
     if max_responses is not None and max_responses < 1:
         raise PollError(_l("The cap on responses must be at least 1."))
+    campaign = None
+    if campaign_key:
+        campaign = session.scalars(select(Campaign).where(Campaign.key == campaign_key)).first()
+        if campaign is None or not campaign.is_active:
+            raise PollError(_l("There is no campaign with the key %(key)s.", key=campaign_key))
     link = PollLink(
+        campaign_id=campaign.id if campaign else None,
         survey=survey,
         unit=unit,
         opens_at=opens_at,

@@ -81,6 +81,8 @@ def store_response(
     now: datetime | None = None,
     unit_id: int | None = None,
     submitted_by_id: int | None = None,
+    campaign_id: int | None = None,
+    visit_id: int | None = None,
 ) -> bool:
     """Store a staff response once; True when this call stored it, False for a replay of
     ``response_id`` (the same person sending the same form again: the stored one stands).
@@ -100,6 +102,8 @@ def store_response(
             "survey_version_id": version_id,
             "unit_id": unit_id,
             "submitted_by_id": submitted_by_id,
+            "campaign_id": campaign_id,
+            "visit_id": visit_id,
             "channel": channel.value,
             "submitted_on": today,
             "submitted_at": now,

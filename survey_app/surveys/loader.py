@@ -583,12 +583,18 @@ def _validator() -> Draft202012Validator:
 class _SchemaCheck:
     """Applies schema.json and rewrites its errors as located, translated problems."""
 
-    def __init__(self, document: _Document, problems: _Problems) -> None:
+    def __init__(
+        self,
+        document: _Document,
+        problems: _Problems,
+        validator: Draft202012Validator | None = None,
+    ) -> None:
         self.document = document
         self.problems = problems
+        self.validator = validator  # another schema (campaign files); surveys/schema.json else
 
     def run(self) -> None:
-        for error in _validator().iter_errors(self.document.data):
+        for error in (self.validator or _validator()).iter_errors(self.document.data):
             for path, message in self.describe(error):
                 if self.document.is_refused(path):
                     continue

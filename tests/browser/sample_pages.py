@@ -23,6 +23,7 @@ from tests.factories import add_poll_answers
 
 ANONYMOUS = None
 INSPECTION, UNIT_REPORT, POLL = "inspection_2017", "unit_report_2017", "worker_poll_2017"
+CAMPAIGN = "nq20_2017"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "polls.posters": lambda w: [visit(id=w.poll_link_id)],
     "polls.results": lambda w: [visit(key=POLL)],
     "polls.answer": lambda w: [visit(ANONYMOUS, token=w.poll_token)],
+    "campaigns.list_campaigns": lambda w: [visit(Role.REPORTER.value)],
+    "campaigns.show_campaign": lambda w: [visit(Role.INSPECTOR.value, key=CAMPAIGN)],
+    "campaigns.admin_campaigns": lambda w: [visit()],
+    "campaigns.new_campaign": lambda w: [visit(**{"from": CAMPAIGN})],
     "polls.thanks": lambda w: [visit(ANONYMOUS, token=w.poll_token)],
 }
 
@@ -111,6 +116,7 @@ def _some_answers(definition, n: int) -> dict[str, str]:
 def build_world(db, make_user) -> World:
     """The shipped roster and surveys, a user of every role, a stored inspection, a poll link
     with enough answers for its results to show."""
+    from survey_app.campaigns.services import sync_campaigns
     from survey_app.catalog.services import definition_of, get_survey, sync_surveys
     from survey_app.models.responses import Channel
     from survey_app.polls import services as polls
@@ -118,6 +124,7 @@ def build_world(db, make_user) -> World:
     from survey_app.surveys.validation import validate
 
     sync_surveys(db.session, PROJECT_SURVEYS)
+    sync_campaigns(db.session, PROJECT_SURVEYS / "campaigns")
     db.session.commit()
     users = {role.value: make_user(role.value) for role in Role}
     inspector = users[Role.INSPECTOR.value]

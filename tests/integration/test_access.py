@@ -55,6 +55,11 @@ EXPECTED: dict[str, str | set[str]] = {
     "polls.results": {"admin", "office", "organization", "reviewer"},
     "polls.results_xlsx": {"admin", "office", "organization", "reviewer"},
     "polls.results_json": {"admin", "office", "organization", "reviewer"},
+    "campaigns.list_campaigns": SIGNED_IN,
+    "campaigns.show_campaign": SIGNED_IN,
+    "campaigns.admin_campaigns": {"admin"},
+    "campaigns.sync_campaigns": {"admin"},
+    "campaigns.new_campaign": {"admin"},
 }
 
 

@@ -83,3 +83,12 @@ def test_translations_keep_placeholders():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(source)), source
+
+
+def test_catalogue_keeps_its_header_so_that_it_compiles():
+    """Without its header (Language, Plural-Forms) pybabel marks the catalogue fuzzy and
+    `make translations` skips it: the app would silently fall back to English."""
+    catalog = load(TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po")
+    assert not catalog.fuzzy
+    assert str(catalog.locale) == "vi"
+    assert catalog.num_plurals == 1

@@ -1,0 +1,442 @@
+"""The September inspection plan: teams, visits, quota checks, and the checklists of visits.
+
+The Office builds the plan (pages and ``survey-app plan …`` call these same functions);
+inspectors see their teams' visits and fill one checklist per visit. Every object rule (this
+campaign's team, a visit of one of your teams) is checked here and raises a UserError.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from survey_app.campaigns.config import CampaignConfig
+from survey_app.campaigns.rules import (
+    PlannedUnit,
+    QuotaResult,
+    quota_coverage,
+    rules_broken_by_removal,
+    unmet,
+)
+from survey_app.campaigns.services import config_of
+from survey_app.errors import UserError
+from survey_app.models import audit
+from survey_app.models.base import utcnow
+from survey_app.models.campaigns import (
+    Campaign,
+    InspectionTeam,
+    InspectionVisit,
+    Notification,
+    VisitStatus,
+    team_members,
+)
+from survey_app.models.responses import Response
+from survey_app.models.units import Unit
+from survey_app.models.users import Role, User
+
+
+class PlanError(UserError):
+    status = 400
+
+
+class VisitNotFound(UserError):
+    status = 404
+    message = _l("There is no such inspection visit.")
+
+
+class NotYourVisit(UserError):
+    status = 403
+    message = _l("This visit belongs to another inspection team.")
+
+
+class PlanIncomplete(UserError):
+    """The plan cannot be final: ``shortfalls`` names each unmet rule."""
+
+    status = 409
+
+    def __init__(self, shortfalls: list[QuotaResult], locale: str | None = None):
+        self.shortfalls = shortfalls
+        parts = [
+            _(
+                "%(label)s: %(planned)d of at least %(min)d (%(missing)d more needed)",
+                label=r.quota.label.get(locale),
+                planned=r.planned,
+                min=r.quota.min,
+                missing=r.shortfall,
+            )
+            for r in shortfalls
+        ]
+        super().__init__(
+            _("The plan cannot be final yet: %(rules)s.", rules="; ".join(parts))
+        )
+
+
+# --------------------------------------------------------------------------
+# Teams
+# --------------------------------------------------------------------------
+
+
+def _inspector(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        raise PlanError(_("There is no user “%(name)s”.", name=username))
+    if not user.is_active:
+        raise PlanError(_("The account “%(name)s” is disabled.", name=username))
+    if user.role != Role.INSPECTOR.value:
+        raise PlanError(
+            _("“%(name)s” is not an inspector: only inspectors can be in a team.", name=username)
+        )
+    return user
+
+
+def create_team(
+    session: Session,
+    campaign: Campaign,
+    name: str,
+    leader: str,
+    members: list[str] = (),
+    *,
+    actor=None,
+) -> InspectionTeam:
+    """A team with a leader and members (usernames of inspectors). Raises PlanError."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise PlanError(_("Give the team a name."))
+    if len(name) > 120:
+        raise PlanError(_("The team name is too long (at most 120 characters)."))
+    if find_team(session, campaign, name) is not None:
+        raise PlanError(_("There is already a team called “%(name)s”.", name=name))
+    leader_user = _inspector(session, leader)
+    people = {leader_user.id: leader_user}
+    for username in members:
+        if username and username.strip():
+            user = _inspector(session, username)
+            people[user.id] = user
+    team = InspectionTeam(campaign_id=campaign.id, name=name, leader_id=leader_user.id)
+    team.members = sorted(people.values(), key=lambda u: u.username)
+    session.add(team)
+    session.flush()
+    audit.record(session, "plan.team_created", f"{campaign.key}:{name}", actor=actor,
+                 leader=leader_user.username, members=[u.username for u in team.members])
+    return team
+
+
+def find_team(session: Session, campaign: Campaign, name: str) -> InspectionTeam | None:
+    return session.scalars(
+        select(InspectionTeam).where(
+            InspectionTeam.campaign_id == campaign.id, InspectionTeam.name == name.strip()
+        )
+    ).first()
+
+
+def list_teams(session: Session, campaign: Campaign) -> list[InspectionTeam]:
+    return list(
+        session.scalars(
+            select(InspectionTeam)
+            .where(InspectionTeam.campaign_id == campaign.id)
+            .order_by(InspectionTeam.name)
+        )
+    )
+
+
+def inspectors(session: Session) -> list[User]:
+    """Active inspector accounts, for the team form."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == Role.INSPECTOR.value, User.is_active.is_(True))
+            .order_by(User.username)
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# Visits and quotas
+# --------------------------------------------------------------------------
+
+
+def list_visits(session: Session, campaign: Campaign) -> list[InspectionVisit]:
+    return list(
+        session.scalars(
+            select(InspectionVisit)
+            .where(InspectionVisit.campaign_id == campaign.id)
+            .order_by(InspectionVisit.visit_date, InspectionVisit.id)
+        )
+    )
+
+
+def _planned_units(session: Session, visits: list[InspectionVisit]) -> list[PlannedUnit]:
+    parent_ids = {v.unit.parent_id for v in visits if v.unit.parent_id}
+    parent_kinds = dict(
+        session.execute(select(Unit.id, Unit.kind).where(Unit.id.in_(parent_ids))).all()
+    ) if parent_ids else {}
+    return [
+        PlannedUnit(v.unit.code, v.unit.kind, parent_kinds.get(v.unit.parent_id))
+        for v in visits
+    ]
+
+
+def coverage(session: Session, campaign: Campaign) -> list[QuotaResult]:
+    """Each quota rule with the number of planned units that count toward it."""
+    visits = list_visits(session, campaign)
+    return quota_coverage(config_of(campaign).quotas, _planned_units(session, visits))
+
+
+def add_visit(
+    session: Session,
+    campaign: Campaign,
+    unit_code: str,
+    team_name: str,
+    visit_date: date,
+    *,
+    actor=None,
+) -> InspectionVisit:
+    """Plan a visit (allowed after the plan is final too: "units announced later").
+
+    Raises PlanError for an unknown unit or team, a day outside the inspection window, or
+    a unit already in the plan.
+    """
+    config = config_of(campaign)
+    unit = session.scalars(select(Unit).where(Unit.code == (unit_code or "").strip())).first()
+    if unit is None:
+        raise PlanError(_("There is no unit with the code “%(code)s”.", code=unit_code))
+    team = find_team(session, campaign, team_name or "")
+    if team is None:
+        raise PlanError(_("There is no team “%(name)s” in this campaign.", name=team_name))
+    _check_day(config, visit_date)
+    if not unit.is_active_on(visit_date):
+        raise PlanError(
+            _("%(unit)s is not active on %(day)s.", unit=unit.name, day=_day(visit_date))
+        )
+    taken = session.scalars(
+        select(InspectionVisit).where(
+            InspectionVisit.campaign_id == campaign.id, InspectionVisit.unit_id == unit.id
+        )
+    ).first()
+    if taken is not None:
+        raise PlanError(
+            _(
+                "%(unit)s is already in the plan (team %(team)s, %(day)s).",
+                unit=unit.name,
+                team=taken.team.name,
+                day=_day(taken.visit_date),
+            )
+        )
+    visit = InspectionVisit(
+        campaign_id=campaign.id,
+        team_id=team.id,
+        unit_id=unit.id,
+        visit_date=visit_date,
+        created_by_id=getattr(actor, "id", None),
+    )
+    session.add(visit)
+    session.flush()
+    for member in team.members:
+        session.add(
+            Notification(
+                user_id=member.id,
+                kind="visit_assigned",
+                params={"unit": unit.name, "date": visit_date.isoformat(), "team": team.name},
+                link=f"/visits/{visit.id}",
+            )
+        )
+    audit.record(session, "plan.visit_added", f"{campaign.key}:{unit.code}", actor=actor,
+                 team=team.name, date=visit_date.isoformat())
+    return visit
+
+
+def _check_day(config: CampaignConfig, day: date) -> None:
+    if not config.in_window(day):
+        raise PlanError(
+            _(
+                "The visit day must be inside the inspection window, %(start)s to %(end)s.",
+                start=_day(config.window_start),
+                end=_day(config.window_end),
+            )
+        )
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def remove_visit(
+    session: Session, campaign: Campaign, visit_id: int, *, actor=None, locale=None
+) -> None:
+    """Take a visit out of the plan. Raises PlanError when its checklist was sent, or when
+    the plan is final and the removal would leave a quota unmet."""
+    visit = session.get(InspectionVisit, visit_id)
+    if visit is None or visit.campaign_id != campaign.id:
+        raise VisitNotFound()
+    if checklist_of(session, visit) is not None:
+        raise PlanError(
+            _("The checklist of this visit has been sent: the visit cannot be removed.")
+        )
+    if campaign.plan_final_at is not None:
+        visits = list_visits(session, campaign)
+        units = _planned_units(session, visits)
+        removed = next(u for u, v in zip(units, visits, strict=True) if v.id == visit.id)
+        broken = rules_broken_by_removal(config_of(campaign).quotas, units, removed)
+        if broken:
+            names = "; ".join(
+                _("%(label)s (%(planned)d of at least %(min)d)",
+                  label=r.quota.label.get(locale), planned=r.planned, min=r.quota.min)
+                for r in broken
+            )
+            raise PlanError(
+                _(
+                    "The plan is final and without this visit a rule would be unmet: "
+                    "%(rules)s. Plan another visit first.",
+                    rules=names,
+                )
+            )
+    audit.record(session, "plan.visit_removed", f"{campaign.key}:{visit.unit.code}", actor=actor)
+    session.delete(visit)
+    session.flush()
+
+
+def finalize_plan(session: Session, campaign: Campaign, *, actor=None, locale=None) -> None:
+    """Mark the plan final. Raises PlanIncomplete naming each unmet rule and its shortfall."""
+    missing = unmet(coverage(session, campaign))
+    if missing:
+        raise PlanIncomplete(missing, locale)
+    if campaign.plan_final_at is None:
+        campaign.plan_final_at = utcnow()
+        campaign.plan_final_by_id = getattr(actor, "id", None)
+        audit.record(session, "plan.finalized", campaign.key, actor=actor)
+    session.flush()
+
+
+# --------------------------------------------------------------------------
+# Inspectors' visits and their checklists
+# --------------------------------------------------------------------------
+
+
+def visits_of(session: Session, user: User) -> list[InspectionVisit]:
+    """The visits of the teams ``user`` leads or belongs to, in active campaigns, by day."""
+    member_teams = select(team_members.c.team_id).where(team_members.c.user_id == user.id)
+    return list(
+        session.scalars(
+            select(InspectionVisit)
+            .join(InspectionTeam, InspectionTeam.id == InspectionVisit.team_id)
+            .join(Campaign, Campaign.id == InspectionVisit.campaign_id)
+            .where(
+                Campaign.is_active.is_(True),
+                or_(InspectionTeam.leader_id == user.id, InspectionTeam.id.in_(member_teams)),
+            )
+            .order_by(InspectionVisit.visit_date, InspectionVisit.id)
+        )
+    )
+
+
+def is_on_team(user: User, team: InspectionTeam) -> bool:
+    return user.id == team.leader_id or any(m.id == user.id for m in team.members)
+
+
+def visit_for(session: Session, user: User, visit_id: int, *, may_see_all: bool) -> InspectionVisit:
+    """A visit ``user`` may open: one of their teams', or any for the Office and admins.
+
+    Raises VisitNotFound, NotYourVisit.
+    """
+    visit = session.get(InspectionVisit, visit_id)
+    if visit is None or not visit.campaign.is_active:
+        raise VisitNotFound()
+    if not may_see_all and not is_on_team(user, visit.team):
+        raise NotYourVisit()
+    return visit
+
+
+@dataclass(frozen=True)
+class Checklist:
+    response_id: uuid.UUID
+    submitted_by: str
+    submitted_at: object
+
+
+def checklist_of(session: Session, visit: InspectionVisit) -> Checklist | None:
+    """The checklist sent for a visit (who and when), or None."""
+    row = session.execute(
+        select(Response.id, User.full_name, User.username, Response.submitted_at)
+        .outerjoin(User, User.id == Response.submitted_by_id)
+        .where(Response.visit_id == visit.id)
+    ).first()
+    if row is None:
+        return None
+    return Checklist(row.id, row.full_name or row.username or "?", row.submitted_at)
+
+
+class ChecklistTaken(UserError):
+    status = 409
+
+
+def check_can_submit(session: Session, visit: InspectionVisit, response_id: uuid.UUID) -> bool:
+    """Whether ``response_id`` may be stored for ``visit``; False for a replay of its own
+    checklist. Raises ChecklistTaken when another checklist was sent for it."""
+    done = checklist_of(session, visit)
+    if done is None:
+        return True
+    if done.response_id == response_id:
+        return False
+    raise ChecklistTaken(
+        _(
+            "A checklist for this visit was already sent by %(name)s on %(when)s: "
+            "there is one checklist per visit.",
+            name=done.submitted_by,
+            when=done.submitted_at.strftime("%d/%m/%Y") if done.submitted_at else "?",
+        )
+    )
+
+
+def mark_done(session: Session, visit: InspectionVisit) -> None:
+    visit.status = VisitStatus.DONE.value
+    session.flush()
+
+
+# --------------------------------------------------------------------------
+# The plan as JSON (survey-app plan status --json)
+# --------------------------------------------------------------------------
+
+
+def plan_status(session: Session, campaign: Campaign, locale: str | None = "vi") -> dict:
+    visits = list_visits(session, campaign)
+    sent = dict(
+        session.execute(
+            select(Response.visit_id, Response.id).where(
+                Response.visit_id.in_([v.id for v in visits])
+            )
+        ).all()
+    ) if visits else {}
+    rules = coverage(session, campaign)
+    return {
+        "campaign": campaign.key,
+        "final": campaign.plan_final_at is not None,
+        "rules": [
+            {"label": r.quota.label.get(locale), "planned": r.planned, "min": r.quota.min,
+             "met": r.met}
+            for r in rules
+        ],
+        "visits": [
+            {
+                "unit": v.unit.code,
+                "team": v.team.name,
+                "date": v.visit_date.isoformat(),
+                "checklist": "submitted" if v.id in sent else "draft" if v.draft else "none",
+                "response_id": str(sent[v.id]) if v.id in sent else None,
+            }
+            for v in visits
+        ],
+    }
+
+
+def save_draft(session: Session, visit: InspectionVisit, values: dict, *, user: User) -> None:
+    """Keep the checklist's answers so far on the server (no checks: a draft may be partial)."""
+    visit.draft = {name: list(texts) for name, texts in values.items()}
+    visit.draft_saved_at = utcnow()
+    visit.draft_saved_by_id = user.id
+    session.flush()
