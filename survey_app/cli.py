@@ -255,7 +255,7 @@ def surveys_sync() -> None:
 
 
 def _sync():
-    from survey_app.catalog.services import sync_surveys
+    from survey_app.registry.services import sync_surveys
 
     report = sync_surveys(db.session, current_app.config["SURVEYS_PATH"])
     db.session.commit()

@@ -247,7 +247,7 @@ sections:
 @pytest.fixture
 def sample_survey(db):
     """A small inspection survey loaded as version 1."""
-    from survey_app.catalog.services import get_survey, sync_definition
+    from survey_app.registry.services import get_survey, sync_definition
     from survey_app.surveys.loader import load_definition
 
     sync_definition(db.session, load_definition(SAMPLE_SURVEY), SAMPLE_SURVEY)
@@ -284,7 +284,7 @@ def count_queries(db):
 def nq20(db, kontum):
     """The shipped surveys and the shipped 2017 campaign, loaded as `make run` loads them."""
     from survey_app.campaigns.services import get_campaign, sync_campaigns
-    from survey_app.catalog.services import sync_surveys
+    from survey_app.registry.services import sync_surveys
 
     sync_surveys(db.session, PROJECT_SURVEYS)
     report = sync_campaigns(db.session, PROJECT_SURVEYS / "campaigns")

@@ -14,12 +14,12 @@ from flask_login import current_user
 
 from survey_app.access import Perm, access
 from survey_app.api import bp
-from survey_app.catalog import services
-from survey_app.catalog.views import _respondable
+from survey_app.catalog.services import respondable_survey
 from survey_app.extensions import db
 from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
+from survey_app.registry import services
 from survey_app.responses import services as responses
 from survey_app.surveys.validation import validate
 
@@ -27,7 +27,7 @@ from survey_app.surveys.validation import validate
 @bp.post("/api/surveys/<key>/responses")
 @access(Perm.SURVEYS_RESPOND)
 def submit_response(key: str):
-    survey = _respondable(key)
+    survey = respondable_survey(db.session, key, current_user)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("answers", {}), dict):
         return {"error": _("The request body must be a JSON object with id and answers.")}, 400

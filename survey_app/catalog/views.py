@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey_app.access import Perm, access, has_perm
-from survey_app.catalog import bp, services
+from survey_app.catalog import bp
+from survey_app.catalog.services import respondable_survey
 from survey_app.errors import json_requested
 from survey_app.exports import xlsx_download
 from survey_app.extensions import db
@@ -21,6 +22,7 @@ from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
 from survey_app.paging import PER_PAGE, Page, page_number
+from survey_app.registry import services
 from survey_app.responses import services as responses
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
@@ -97,7 +99,7 @@ def preview(key: str):
 
 
 def _respondable(key: str):
-    return services.respondable_survey(db.session, key, current_user)
+    return respondable_survey(db.session, key, current_user)
 
 
 @bp.route("/surveys/<key>/fill", methods=["GET", "POST"])

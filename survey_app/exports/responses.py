@@ -17,11 +17,11 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_app.catalog.services import definition_of
 from survey_app.models.responses import Answer, Response
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.models.users import User
+from survey_app.registry.services import definition_of
 from survey_app.responses.services import stored_values
 from survey_app.surveys.model import BASELINE, Definition, QType, Question
 from survey_app.surveys.sheets import safe_row

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.access import Perm, has_perm, may_respond
-from survey_app.catalog.services import definition_of, response_counts
 from survey_app.models.surveys import Survey
+from survey_app.registry.services import definition_of, response_counts
 from survey_app.surveys.model import Audience
 
 

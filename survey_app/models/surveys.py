@@ -46,7 +46,7 @@ class SurveyVersion(Base):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     #: The YAML as it was synced: the definition is rebuilt from it, so old responses keep
     #: the exact questions they answered. Deferred: only a definition cache miss reads it
-    #: (``catalog.services.definition_of``), not every page that loads a survey.
+    #: (``registry.services.definition_of``), not every page that loads a survey.
     source_text: Mapped[str] = mapped_column(sa.Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

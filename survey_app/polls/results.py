@@ -12,11 +12,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey_app.catalog.services import definition_of
 from survey_app.models.polls import PollAnswer, PollResponse
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
+from survey_app.registry.services import definition_of
 from survey_app.surveys.model import TEXT_TYPES, Choice, QType, Text
 from survey_app.surveys.sheets import PERCENT_FORMAT, safe_cell, safe_row
 

@@ -33,7 +33,6 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from survey_app.access import Perm, access
-from survey_app.catalog.services import definition_of_version
 from survey_app.config import PROJECT_ROOT
 from survey_app.errors import UserError, json_requested, render_error
 from survey_app.exports import xlsx_download
@@ -43,6 +42,7 @@ from survey_app.localtime import local_today, parse_local
 from survey_app.models.polls import PollLink
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.polls import bp, services
+from survey_app.registry.services import definition_of_version
 from survey_app.responses.services import parse_response_id
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience

@@ -117,9 +117,9 @@ def build_world(db, make_user) -> World:
     """The shipped roster and surveys, a user of every role, a stored inspection, a poll link
     with enough answers for its results to show."""
     from survey_app.campaigns.services import sync_campaigns
-    from survey_app.catalog.services import definition_of, get_survey, sync_surveys
     from survey_app.models.responses import Channel
     from survey_app.polls import services as polls
+    from survey_app.registry.services import definition_of, get_survey, sync_surveys
     from survey_app.responses.services import store_response
     from survey_app.surveys.validation import validate
 

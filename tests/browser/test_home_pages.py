@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from survey_app.catalog.services import sync_surveys
+from survey_app.registry.services import sync_surveys
 from tests.browser.conftest import PHONE, has_horizontal_scroll, small_tap_targets
 from tests.conftest import PASSWORD, PROJECT_SURVEYS
 from tests.factories import add_responses
@@ -71,7 +71,7 @@ def test_inspector_is_offered_the_checklist_and_reporter_the_unit_report(page, l
 def test_reviewer_reaches_responses_by_unit_and_pages_them_on_a_phone(page, live_server, db,
                                                                        make_user, shipped,
                                                                        tmp_path):
-    from survey_app.catalog.services import get_survey
+    from survey_app.registry.services import get_survey
 
     survey = get_survey(db.session, "inspection_2017")
     inspector = make_user("inspector", full_name="Nguyễn Thị Hoa")

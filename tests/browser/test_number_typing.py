@@ -40,7 +40,7 @@ sections:
 
 @pytest.fixture
 def figures_page(page, live_server, make_user, db):
-    from survey_app.catalog.services import sync_definition
+    from survey_app.registry.services import sync_definition
     from survey_app.surveys.loader import load_definition
 
     sync_definition(db.session, load_definition(FIGURES), FIGURES)

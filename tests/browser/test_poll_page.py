@@ -6,8 +6,8 @@ import re
 import zxingcpp
 from PIL import Image
 
-from survey_app.catalog.services import sync_definition
 from survey_app.polls import services
+from survey_app.registry.services import sync_definition
 from survey_app.surveys.loader import load_definition
 from tests.browser.conftest import has_horizontal_scroll
 from tests.conftest import PROJECT_SURVEYS

@@ -119,7 +119,7 @@ CONSTRAINT_MESSAGE = "Phải có ít nhất một người lao động."
 @pytest.fixture
 def surveys(db, tmp_path):
     """The test survey in both layouts, loaded from files as the catalogue loads them."""
-    from survey_app.catalog.services import sync_definition
+    from survey_app.registry.services import sync_definition
     from survey_app.surveys.loader import load_definition
 
     for name, text in (("form_test.yaml", FORM), ("form_single.yaml", SINGLE)):

@@ -55,8 +55,8 @@ def _settings(instance: Path, url: str, secret: str) -> Settings:
 
 def _own_app(tmp_path: Path, url: str, path: Path | None) -> Own:
     from survey_app.accounts.services import bootstrap, create_user
-    from survey_app.catalog.services import sync_definition
     from survey_app.polls.services import create_link
+    from survey_app.registry.services import sync_definition
     from survey_app.surveys.loader import load_definition
 
     secret = secrets.token_urlsafe(32)

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from survey_app.catalog.services import sync_definition
 from survey_app.models import Response
+from survey_app.registry.services import sync_definition
 from survey_app.surveys.loader import load_definition
 from tests.conftest import SAMPLE_SURVEY, csrf_token
 

@@ -137,7 +137,7 @@ def test_preview_answers_json_and_stores_nothing(client, login_as, sample_survey
 
 @pytest.fixture
 def poll(db, kontum):
-    from survey_app.catalog.services import sync_definition
+    from survey_app.registry.services import sync_definition
     from survey_app.surveys.loader import load_definition
 
     sync_definition(db.session, load_definition(POLL), POLL)

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from survey_app.catalog.services import sync_surveys
 from survey_app.models import Role
+from survey_app.registry.services import sync_surveys
 from tests.conftest import PROJECT_SURVEYS
 from tests.factories import add_responses
 

@@ -5,9 +5,9 @@ import datetime as dt
 import re
 import uuid
 
-from survey_app.catalog.services import sync_definition
 from survey_app.localtime import LOCAL_TZ
 from survey_app.polls import services as polls
+from survey_app.registry.services import sync_definition
 from survey_app.surveys.loader import load_definition
 from tests.conftest import csrf_token
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from survey_app.catalog.services import sync_definition
 from survey_app.models import Unit
+from survey_app.registry.services import sync_definition
 from survey_app.responses.services import staff_responses
 from survey_app.surveys.loader import load_definition
 from tests.conftest import SAMPLE_SURVEY

@@ -11,9 +11,9 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import select
 
-from survey_app.catalog.services import sync_definition
 from survey_app.formpages import form_messages
 from survey_app.models import Answer, Response
+from survey_app.registry.services import sync_definition
 from survey_app.surveys.loader import load_definition
 from survey_app.surveys.numbers import NumberProblem
 from survey_app.surveys.validation import validate

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
-from survey_app.catalog.services import sync_definition
 from survey_app.models import Answer, Base, PollAnswer, PollLink, PollResponse, Response
 from survey_app.polls import services
+from survey_app.registry.services import sync_definition
 from survey_app.surveys.loader import load_definition
 from tests.factories import add_poll_answers
 
@@ -308,7 +308,7 @@ def test_a_process_rereads_a_cached_link_after_closing_it_or_after_the_cache_tim
 
 
 def _store_poll_answers(db, link, n, member="yes", helps="2"):
-    from survey_app.catalog.services import definition_of
+    from survey_app.registry.services import definition_of
     from survey_app.surveys.validation import validate
 
     definition = definition_of(link.survey.current_version)
@@ -472,7 +472,7 @@ def test_results_in_english_use_the_definitions_english(client, login_as, three_
 
 
 def _store_wishes(db, link, texts):
-    from survey_app.catalog.services import definition_of
+    from survey_app.registry.services import definition_of
     from survey_app.surveys.validation import validate
 
     definition = definition_of(link.survey.current_version)
@@ -672,8 +672,8 @@ def test_poll_rows_cannot_be_placed_among_staff_submissions(app, client, login_a
 
 
 def test_settle_rewrites_past_days_only_and_keeps_every_answer(app, poll, db):
-    from survey_app.catalog.services import definition_of
     from survey_app.localtime import local_today
+    from survey_app.registry.services import definition_of
     from survey_app.surveys.validation import validate
 
     today = local_today()
@@ -862,8 +862,8 @@ def test_the_stored_key_is_random_whatever_id_the_page_sent(client, poll, db):
 
 def test_a_changed_poll_with_answers_becomes_a_new_version_and_counts_them(
         client, login_as, three_units, db):
-    from survey_app.catalog.services import get_survey
     from survey_app.models import SurveyVersion
+    from survey_app.registry.services import get_survey
 
     changed = POLL.replace("Mong muốn, en: Wish", "Mong muốn khác, en: Other wish")
     assert sync_definition(db.session, load_definition(changed), changed) == "new_versions"

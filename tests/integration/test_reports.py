@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.campaigns.rules import ReportStatus
-from survey_app.catalog.services import definition_of, get_survey
 from survey_app.models import ReportEvent, Unit
+from survey_app.registry.services import definition_of, get_survey
 from survey_app.reports import services
 from survey_app.surveys.validation import validate
 

@@ -10,8 +10,8 @@ from http.cookiejar import CookieJar
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
-from survey_app.catalog.services import definition_of, sync_definition
 from survey_app.models import Answer, Response, SurveyVersion
+from survey_app.registry.services import definition_of, sync_definition
 from survey_app.surveys.loader import load_definition
 from tests.conftest import PASSWORD, SAMPLE_SURVEY, csrf_token
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from survey_app.catalog.services import sync_definition
 from survey_app.models import PollLink, User
 from survey_app.polls import services
+from survey_app.registry.services import sync_definition
 from survey_app.surveys.loader import load_definition
 from tests.conftest import PROJECT_SURVEYS, csrf_token
 

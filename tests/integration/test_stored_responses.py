@@ -15,9 +15,9 @@ import pytest
 from flask import render_template_string
 from markupsafe import escape
 
-from survey_app.catalog.services import sync_definition
 from survey_app.localtime import local_today
 from survey_app.models import Answer
+from survey_app.registry.services import sync_definition
 from survey_app.responses.services import stored_values
 from survey_app.surveys.loader import load_file
 from survey_app.surveys.model import Audience, Definition, Question

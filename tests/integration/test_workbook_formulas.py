@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
-from survey_app.catalog.services import definition_of, sync_definition
 from survey_app.models import Unit
 from survey_app.polls import services as polls
+from survey_app.registry.services import definition_of, sync_definition
 from survey_app.surveys.loader import load_definition
 from survey_app.surveys.validation import validate
 from survey_app.surveys.xlsform import export_xlsform
