@@ -26,13 +26,12 @@ from jsonschema import Draft202012Validator
 
 from survey_app.surveys.loader import (
     MAX_SIZE,
-    DefinitionError,
-    Problem,
     _Document,
     _Problems,
     _read_yaml,
     _SchemaCheck,
     content_hash,
+    read_text_file,
 )
 from survey_app.surveys.model import Text
 
@@ -118,19 +117,7 @@ def load_campaign(
 
 def load_campaign_file(path: Path) -> CampaignConfig:
     """Load a campaign file; its key must be the file name without extension."""
-    source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        message = _("Cannot read the file: %(error)s", error=error.strerror or str(error))
-        raise DefinitionError([Problem(source, None, None, message)]) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        message = _("The file is not UTF-8 text; save it with the UTF-8 encoding.")
-        raise DefinitionError([Problem(source, line, None, message)]) from None
-    return load_campaign(text, source, expected_key=path.stem)
+    return load_campaign(read_text_file(path), str(path), expected_key=path.stem)
 
 
 def from_data(data: Mapping[str, Any], source: str = "<stored>") -> CampaignConfig:

@@ -215,6 +215,14 @@ def load_definition(
 
 def load_file(path: Path) -> Definition:
     """Load a definition file; its survey key must be the file name without extension."""
+    return load_definition(read_text_file(path), str(path), expected_key=path.stem)
+
+
+def read_text_file(path: Path) -> str:
+    """The text of a file people write (a survey, a campaign): UTF-8, at most MAX_SIZE bytes.
+
+    Raises DefinitionError naming the file (and the line of a byte that is not UTF-8).
+    """
     source = str(path)
     try:
         if path.stat().st_size > MAX_SIZE:
@@ -230,7 +238,7 @@ def load_file(path: Path) -> Definition:
         line = data[: error.start].count(b"\n") + 1
         message = _("The file is not UTF-8 text; save it with the UTF-8 encoding.")
         raise DefinitionError([Problem(source, line, None, message)]) from None
-    return load_definition(text, source, expected_key=path.stem)
+    return text
 
 
 def check_paths(paths: Iterable[Path]) -> tuple[list[Definition], list[Problem]]:
