@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -256,3 +257,58 @@ def read_submission(definition: Definition, form, *, today: date) -> Submission:
     return Submission(
         values=values, response_id=response_id, result=result, errors=dict(result.errors)
     )
+
+
+def post_form(
+    definition: Definition,
+    form,
+    *,
+    store: Callable[[uuid.UUID, list], bool],
+    done_url: Callable[[uuid.UUID], str],
+    show: Callable[[dict, dict, str, int], object],
+    today: date,
+):
+    """The POST of a staff survey form, the same for every area that has one (the catalog's
+    fill page, a visit's checklist, a unit's report).
+
+    Reads and checks the answers; when complete calls ``store(response id, answers)``
+    (True when it stored them, False for a replay of that id), commits, and acknowledges:
+    a redirect to ``done_url``, or for survey-form.js (asking for JSON) ``{id, url,
+    created}`` — the page keeps its draft until it reads this. A refusal by ``store`` (a
+    UserError) is rolled back and said, the answers kept: under a new submission number when
+    the number itself belonged to someone else. Otherwise ``show(values, errors, response
+    id, status)`` draws the form again.
+    """
+    from flask import flash, redirect
+
+    from survey_app.errors import UserError, json_requested, render_error
+    from survey_app.extensions import db
+    from survey_app.responses.services import ReplayRefused, parse_response_id
+
+    submission = read_submission(definition, form, today=today)
+    values, response_id, errors = submission.values, submission.response_id, submission.errors
+    if submission.is_complete:
+        stored_id = parse_response_id(response_id)
+        try:
+            created = store(stored_id, submission.result.answers)
+        except UserError as exc:
+            db.session.rollback()
+            if json_requested():
+                return render_error(exc.status, str(exc.message))
+            flash(str(exc.message), "error")
+            flash(_("Your answers are kept below: press Send again to save them."), "error")
+            if isinstance(exc, ReplayRefused):
+                # sent again, the answers are saved as this person's own
+                response_id = new_response_id()
+            return show(values, errors, response_id, exc.status)
+        db.session.commit()
+        flash(_("Thank you: your answers have been saved."), "success")  # on the next page
+        url = done_url(stored_id)
+        if json_requested():
+            return {"id": str(stored_id), "url": url, "created": created}, (
+                201 if created else 200
+            )
+        return redirect(url, 303)
+    if errors and json_requested():
+        return invalid_answers(errors)
+    return show(values, errors, response_id, 400 if errors else 200)

@@ -16,6 +16,7 @@ from survey_app.formpages import (
     current_locale,
     invalid_answers,
     new_response_id,
+    post_form,
     read_submission,
 )
 from survey_app.localtime import local_today
@@ -108,46 +109,33 @@ def fill(key: str):
     survey = _respondable(key)
     version = survey.current_version
     definition = services.definition_of(version)
-    errors: dict[str, str] = {}
     if request.method == "POST":
-        submission = read_submission(definition, request.form, today=local_today())
-        values, response_id, errors = (submission.values, submission.response_id, submission.errors)
-        if submission.is_complete:
-            stored_id = responses.parse_response_id(response_id)
-            try:
-                created = responses.store_response(
-                    db.session.connection(),
-                    response_id=stored_id,
-                    version_id=version.id,
-                    survey_id=survey.id,
-                    answers=submission.result.answers,
-                    channel=Channel.WEB,
-                    today=local_today(),
-                    now=utcnow(),
-                    unit_id=current_user.unit_id,
-                    submitted_by_id=current_user.id,
-                )
-            except responses.ReplayRefused as exc:
-                # Nothing saved, and said so; the answers stay on the page under a new
-                # submission number, so that sending again saves them as this person's own.
-                db.session.rollback()
-                flash(str(exc.message), "error")
-                flash(_("Your answers are kept below: press Send again to save them."), "error")
-                return _fill_page(survey, definition, values, errors, new_response_id(), 409)
-            db.session.commit()
-            flash(_("Thank you: your answers have been saved."), "success")
-            url = url_for(".view_response", key=key, response_id=stored_id)
-            if json_requested():
-                # The page keeps its draft until it reads this acknowledgement.
-                return {"id": str(stored_id), "url": url, "created": created}, (
-                    201 if created else 200
-                )
-            return redirect(url, 303)
-        if errors and json_requested():
-            return invalid_answers(errors)
-    else:
-        values, response_id = rendering.default_values(definition), new_response_id()
-    return _fill_page(survey, definition, values, errors, response_id, 400 if errors else 200)
+
+        def store(response_id, answers) -> bool:
+            return responses.store_response(
+                db.session.connection(),
+                response_id=response_id,
+                version_id=version.id,
+                survey_id=survey.id,
+                answers=answers,
+                channel=Channel.WEB,
+                today=local_today(),
+                now=utcnow(),
+                unit_id=current_user.unit_id,
+                submitted_by_id=current_user.id,
+            )
+
+        return post_form(
+            definition,
+            request.form,
+            store=store,
+            done_url=lambda stored_id: url_for(".view_response", key=key, response_id=stored_id),
+            show=lambda values, errors, response_id, status: _fill_page(
+                survey, definition, values, errors, response_id, status),
+            today=local_today(),
+        )
+    values, response_id = rendering.default_values(definition), new_response_id()
+    return _fill_page(survey, definition, values, {}, response_id, 200)
 
 
 def _fill_page(survey, definition, values, errors, response_id, status):
