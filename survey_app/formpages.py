@@ -194,6 +194,13 @@ def scale_style(definition: Definition | object) -> str:
     return "compact"
 
 
+def _survey_title(survey) -> str:
+    """{{ survey_title(survey) }}: in the reader's language where the definition has it."""
+    from survey_app.registry.services import survey_title
+
+    return survey_title(survey, current_locale())
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(day=format_day, moment=format_moment)
     app.jinja_env.globals.update(
@@ -206,6 +213,7 @@ def register_template_helpers(app: Flask) -> None:
         form_messages=form_messages,
         percent=percent,
         scale_style=scale_style,
+        survey_title=_survey_title,
     )
     # Every number a page shows: {{ value|number }} gives 1.250 and 12,5 (issue 9).
     app.jinja_env.filters["number"] = format_number

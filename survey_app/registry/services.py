@@ -191,16 +191,18 @@ def list_surveys(session: Session) -> list[Survey]:
     return list(session.scalars(select(Survey).order_by(Survey.key)))
 
 
+def survey_title(survey: Survey, locale: str) -> str:
+    """The survey's title in ``locale`` where its definition has one, else as stored."""
+    # a version this code can no longer read keeps its stored title
+    with contextlib.suppress(DefinitionError):
+        if survey.current_version is not None:
+            return definition_of(survey.current_version).title.get(locale)
+    return survey.title
+
+
 def survey_titles(surveys: list[Survey], locale: str) -> dict[int, str]:
-    """Each survey's title in ``locale`` where its definition has one, else as stored."""
-    titles = {}
-    for survey in surveys:
-        titles[survey.id] = survey.title
-        # a version this code can no longer read keeps its stored title
-        with contextlib.suppress(DefinitionError):
-            if survey.current_version is not None:
-                titles[survey.id] = definition_of(survey.current_version).title.get(locale)
-    return titles
+    """Each survey's title in ``locale`` (``survey_title``), by survey id."""
+    return {survey.id: survey_title(survey, locale) for survey in surveys}
 
 
 def response_counts(session: Session) -> dict[int, int]:

@@ -76,3 +76,17 @@ def test_poll_link_closing_time_is_dd_mm_yyyy(client, login_as, db, kontum):
     db.session.commit()
     login_as("office")
     assert "30/09/2017 17:00" in client.get("/admin/polls").get_data(as_text=True)
+
+
+def test_poll_links_page_titles_polls_in_the_readers_language(client, login_as, db, kontum):
+    text = DATED.replace("key: dated_check", "key: dated_poll").replace(
+        "audience: inspection", "audience: worker_poll")
+    sync_definition(db.session, load_definition(text), text)
+    db.session.commit()
+    link = polls.create_link(db.session, "dated_poll", "KT-DAKHA")
+    db.session.commit()
+    login_as("office")
+    client.set_cookie("lang", "en")
+    for path in ("/admin/polls", f"/admin/polls/{link.id}/close"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Dated form" in page and "Phiếu có ngày" not in page, path
