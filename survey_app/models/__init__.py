@@ -11,6 +11,7 @@ from survey_app.models.campaigns import (
     ReportEvent,
     UnitReport,
 )
+from survey_app.models.findings import Finding, FindingEvent
 from survey_app.models.polls import PollLink
 from survey_app.models.responses import Answer, Channel, Response
 from survey_app.models.surveys import Survey, SurveyVersion
@@ -24,6 +25,8 @@ __all__ = [
     "Campaign",
     "Channel",
     "Department",
+    "Finding",
+    "FindingEvent",
     "InspectionTeam",
     "InspectionVisit",
     "Notification",
