@@ -168,3 +168,29 @@ def results_xlsx(results: PollResults, locale: str, hidden_mark: str, note: str)
 
 def _shown(cell, mark: str):
     return mark if cell.hidden else cell.value
+
+
+def campaign_poll_answers(survey_id: int, campaign_id: int):
+    """The anonymous answers given through a campaign's poll links for ``survey_id``, as a
+    subquery of answer rows: ``response_id, unit_id, question_key, part, repeat_index,
+    value_choice, value_number, value_text``.
+
+    The review pages (``review.results``) count these in SQL and show them only through
+    ``suppression``; this is the one place outside this module's own queries that says where
+    poll answers are stored.
+    TODO(issue 10 item 4): when anonymous answers move to their own table (random keys), select
+    the same columns from it here (``response_id`` is then the random key).
+    """
+    from survey_app.models.polls import PollLink
+
+    return (
+        select(
+            Answer.response_id, Response.unit_id, Answer.question_key, Answer.part,
+            Answer.repeat_index, Answer.value_choice, Answer.value_number, Answer.value_text,
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .join(PollLink, PollLink.id == Response.poll_link_id)
+        .where(PollLink.campaign_id == campaign_id, PollLink.survey_id == survey_id,
+               Response.channel == Channel.POLL.value)
+        .subquery("poll_answers")
+    )

@@ -1,0 +1,6 @@
+"""Review and findings (issue 13): results rolled up the union tree, the data appendix,
+findings tied to evidence, Ban Tổ chức's sign-off, the province report, and the audit page."""
+
+from flask import Blueprint
+
+bp = Blueprint("review", __name__)

@@ -1,0 +1,683 @@
+"""A campaign survey's results, counted by the database (issue 13, item 1).
+
+For a campaign and one of its surveys (inspection checklists, units' reports, the worker
+poll): per question, counts and percentages per choice, mean, median and distribution for
+numbers and scales, matrix rows side by side, free-text answers paged; filtered by content
+area, unit kind and unit, where a unit includes every unit under it; and the number of
+responses and units behind every figure.
+
+Every figure is an aggregate computed by SQL over the answer rows (GROUP BY, COUNT DISTINCT,
+window functions for medians): no response is loaded into Python to be counted. Breakdowns
+by branch (the units directly under the chosen unit, each with everything under it) come
+from the same queries, joined to a recursive CTE of the tree (``tree.group_map``); the
+figures for the whole scope are the sums of its branches' figures (branches partition it).
+
+Anonymous poll answers are read only through ``polls.results.campaign_poll_answers`` and
+shown only through ``polls.suppression``: a branch under the threshold is hidden with its
+complement, and a unit's own figures are shown only when that unit is shown in the
+breakdown of every unit above it, so that no page can be subtracted from another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from survey_app.campaigns.config import SURVEY_ROLES
+from survey_app.campaigns.services import config_of
+from survey_app.catalog.services import definition_of, get_survey
+from survey_app.errors import UserError
+from survey_app.models.campaigns import Campaign, InspectionVisit, UnitReport
+from survey_app.models.responses import Answer, Response
+from survey_app.models.surveys import Survey, SurveyVersion
+from survey_app.models.units import Unit, UnitKind
+from survey_app.polls.results import campaign_poll_answers
+from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
+from survey_app.review.tree import Node, Tree, group_map, subtree_ids
+from survey_app.surveys.model import (
+    BASELINE,
+    NUMBER_TYPES,
+    TEXT_TYPES,
+    Choice,
+    Definition,
+    QType,
+    Text,
+)
+
+#: Numbers with at most this many distinct values are shown value by value, others in bins.
+MAX_DISTINCT_VALUES = 10
+BINS = 5
+TEXT_PAGE_SIZE = 10
+#: Stands for "the poll as a whole" (its respondents) where question keys are listed.
+ALL_ANSWERS = "*"
+
+
+class NotACampaignSurvey(UserError):
+    status = 404
+    message = _l("This survey is not part of the campaign.")
+
+
+class UnknownUnit(UserError):
+    status = 404
+    message = _l("There is no unit with this code.")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the results are narrowed to; ``unit`` includes everything under it."""
+
+    unit: Node | None = None
+    kind: str | None = None
+    area: str | None = None
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float  # equal to ``low`` for a single value
+    count: int
+
+
+@dataclass
+class GroupFigures:
+    """One branch's figures for one question (hidden ones are None)."""
+
+    node: Node
+    is_own: bool
+    responses: int | None
+    counts: dict[str, int | None] = field(default_factory=dict)
+    mean: float | None = None
+    hidden: bool = False
+
+
+@dataclass
+class QuestionFigures:
+    key: str
+    type: str
+    label: Text
+    area: str | None
+    #: The matrix or repeat group the question is part of (its rows are shown side by side).
+    parent_key: str | None = None
+    parent_label: Text | None = None
+    choices: tuple[Choice, ...] = ()
+    is_scale: bool = False
+    unit_label: Text | None = None
+    responses: int | None = 0
+    units: int | None = 0
+    counts: dict[str, int | None] | None = None
+    percent: dict[str, float | None] | None = None
+    mean: float | None = None
+    median: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    baseline_mean: float | None = None
+    distribution: list[Bin] | None = None
+    text_count: int | None = None
+    #: How many distinct values a number question has (whether to show them one by one).
+    distinct_values: int = 0
+    suppressed: bool = False
+    groups: list[GroupFigures] | None = None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.counts is not None
+
+    @property
+    def is_number(self) -> bool:
+        return QType(self.type) in NUMBER_TYPES
+
+    @property
+    def is_text(self) -> bool:
+        return QType(self.type) in TEXT_TYPES
+
+    def as_json(self, locale: str) -> dict[str, Any]:
+        """The question as ``review results --json`` prints it (absent keys: no such figure)."""
+        label = self.label.get(locale)
+        if self.parent_label is not None:
+            label = f"{self.parent_label.get(locale)} – {label}"
+        out: dict[str, Any] = {"key": self.key, "type": self.type, "label": label}
+        if self.counts is not None:
+            out["counts"] = dict(self.counts)
+            out["percent"] = dict(self.percent or {})
+        if self.is_number or self.is_scale:
+            out["mean"] = _round(self.mean)
+            out["median"] = _round(self.median)
+        out["suppressed"] = self.suppressed
+        return out
+
+
+@dataclass
+class SurveyResults:
+    campaign: Campaign
+    survey: Survey
+    role: str
+    definition: Definition
+    filters: Filters
+    responses: int | None
+    units: int | None
+    questions: list[QuestionFigures]
+    anonymous: bool
+    threshold: int
+    #: The branches of the breakdown (the chosen unit's own rows first), when there is one.
+    branches: list[Node] = field(default_factory=list)
+    #: Poll answers: the unit kind filter is not applied (see ``survey_results``).
+    kind_ignored: bool = False
+
+    def as_json(self, locale: str) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign.key,
+            "survey": self.survey.key,
+            "unit": self.filters.unit.code if self.filters.unit else None,
+            "responses": self.responses,
+            "units": self.units,
+            "questions": [q.as_json(locale) for q in self.questions],
+        }
+
+    def question(self, key: str) -> QuestionFigures | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# --------------------------------------------------------------------------
+# Which survey, which answer rows
+# --------------------------------------------------------------------------
+
+
+def campaign_survey(session: Session, campaign: Campaign, key_or_role: str) -> tuple[Survey, str]:
+    """The campaign's survey given by key (``inspection_2017``) or by its use
+    (``inspection``), and that use. Raises NotACampaignSurvey."""
+    config = config_of(campaign)
+    for role in SURVEY_ROLES:
+        if key_or_role in (role, config.surveys.get(role)) and config.surveys.get(role):
+            return get_survey(session, config.surveys[role], active_only=False), role
+    raise NotACampaignSurvey()
+
+
+def _staff_responses(campaign: Campaign, survey: Survey, role: str) -> sa.Select:
+    """The ids of the staff responses that count: the sent report of each unit (not the
+    versions it replaced), or the campaign's inspection checklists."""
+    if role == "unit_report":
+        return sa.select(UnitReport.response_id).where(
+            UnitReport.campaign_id == campaign.id, UnitReport.state == "submitted",
+            UnitReport.response_id.is_not(None))
+    visits = sa.select(InspectionVisit.id).where(InspectionVisit.campaign_id == campaign.id)
+    return (
+        sa.select(Response.id)
+        .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
+        .where(SurveyVersion.survey_id == survey.id,
+               sa.or_(Response.campaign_id == campaign.id, Response.visit_id.in_(visits)))
+    )
+
+
+def answer_rows(campaign: Campaign, survey: Survey, role: str, *, unit: Node | None = None,
+                kind: str | None = None) -> sa.Subquery:
+    """The answer rows in scope, with the unit of their response: ``response_id, unit_id,
+    question_key, part, repeat_index, value_choice, value_number, value_text``."""
+    if role == "worker_poll":
+        source = campaign_poll_answers(survey.id, campaign.id)
+        stmt = sa.select(*source.c)
+        if unit is not None:
+            stmt = stmt.where(source.c.unit_id.in_(subtree_ids(unit.id)))
+        return stmt.subquery("scope_answers")
+    stmt = (
+        sa.select(Answer.response_id, Response.unit_id, Answer.question_key, Answer.part,
+                  Answer.repeat_index, Answer.value_choice, Answer.value_number,
+                  Answer.value_text)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.id.in_(_staff_responses(campaign, survey, role)))
+    )
+    if unit is not None:
+        stmt = stmt.where(Response.unit_id.in_(subtree_ids(unit.id)))
+    if kind:
+        stmt = stmt.where(Response.unit_id.in_(sa.select(Unit.id).where(Unit.kind == kind)))
+    return stmt.subquery("scope_answers")
+
+
+# --------------------------------------------------------------------------
+# The questions a page shows
+# --------------------------------------------------------------------------
+
+
+def _is_scale(question) -> bool:
+    if question.type is QType.RATING:
+        return True
+    return question.type in (QType.SINGLE_CHOICE, QType.MATRIX) and bool(question.choices) \
+        and all(c.value.isdigit() for c in question.choices)
+
+
+def question_list(definition: Definition, area: str | None) -> list[QuestionFigures]:
+    """Empty figures for every question with answers, in form order (matrix rows and repeat
+    questions apart), limited to a content area's sections when ``area`` is given."""
+    out: list[QuestionFigures] = []
+    for section in definition.sections:
+        if area and section.area != area:
+            continue
+        for question in section.questions:
+            if question.type is QType.NOTE:
+                continue
+            if question.type is QType.MATRIX:
+                for row in question.rows:
+                    out.append(QuestionFigures(
+                        key=row.key, type=QType.MATRIX.value, label=row.label,
+                        area=section.area, parent_key=question.key,
+                        parent_label=question.label, choices=question.choices,
+                        is_scale=_is_scale(question)))
+            elif question.type is QType.REPEAT:
+                for child in question.questions:
+                    if child.type is not QType.NOTE:
+                        out.append(_figures(child, section.area, question))
+            else:
+                out.append(_figures(question, section.area))
+    return out
+
+
+def _figures(question, area, parent=None) -> QuestionFigures:
+    return QuestionFigures(
+        key=question.key, type=question.type.value, label=question.label, area=area,
+        parent_key=parent.key if parent else None, parent_label=parent.label if parent else None,
+        choices=question.choices if question.is_choice else (), is_scale=_is_scale(question),
+        unit_label=question.unit)
+
+
+# --------------------------------------------------------------------------
+# The figures
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    """Per branch and question: what SQL counted."""
+
+    n: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    number_n: int = 0
+    number_sum: float = 0.0
+    number_min: float | None = None
+    number_max: float | None = None
+    distinct: int = 0
+    baseline_n: int = 0
+    baseline_sum: float = 0.0
+    texts: int = 0
+    respondents: int = 0
+    units: int = 0
+
+
+def survey_results(
+    session: Session,
+    campaign: Campaign,
+    survey_key: str,
+    *,
+    filters: Filters,
+    threshold: int,
+    tree: Tree,
+    breakdown: bool = True,
+) -> SurveyResults:
+    """Every question's figures for ``filters`` (and, with ``breakdown``, by branch under
+    ``filters.unit``). Raises NotACampaignSurvey."""
+    survey, role = campaign_survey(session, campaign, survey_key)
+    definition = definition_of(survey.current_version)
+    anonymous = role == "worker_poll"
+    # Splitting the anonymous poll by unit kind would publish a second partition of the same
+    # people next to the tree's, and one could be subtracted from the other: not offered.
+    kind = None if anonymous else filters.kind
+    rows = answer_rows(campaign, survey, role, unit=filters.unit, kind=kind)
+    questions = question_list(definition, filters.area)
+    keys = [q.key for q in questions]
+
+    unit = filters.unit if breakdown else None
+    grp = group_map(unit.id) if unit is not None else None
+    tallies, branch_totals = _tally(session, rows, keys, grp)
+    branches: list[Node] = []
+    if unit is not None:
+        candidates = [unit, *tree.children(unit)]
+        branches = [node for node in candidates if branch_totals.get(node.id, (0, 0))[0] > 0]
+
+    # Branches partition the scope: a response, and a unit, is in exactly one of them.
+    total_responses = sum(n for n, _ in branch_totals.values())
+    total_units = sum(u for _, u in branch_totals.values())
+    medians = _medians(session, rows, [q.key for q in questions if q.is_number])
+    hidden_here: set[str] = set()
+    if anonymous and filters.unit is not None:
+        hidden_here = _hidden_by_ancestors(session, campaign, survey, tree, filters.unit, keys,
+                                           threshold)
+    for question in questions:
+        _fill(question, tallies, branches, unit, medians, anonymous, threshold,
+              question.key in hidden_here)
+    _fill_distributions(session, rows, [q for q in questions if q.is_number and not q.suppressed
+                                        and q.responses])
+    shown_total = total_responses
+    shown_units = total_units
+    if anonymous and (_small(total_responses, threshold) or ALL_ANSWERS in hidden_here):
+        shown_total = shown_units = None
+    return SurveyResults(
+        campaign=campaign, survey=survey, role=role, definition=definition, filters=filters,
+        responses=shown_total, units=shown_units, questions=questions, anonymous=anonymous,
+        threshold=threshold, branches=branches, kind_ignored=anonymous and bool(filters.kind))
+
+
+def _small(n: int, threshold: int) -> bool:
+    return threshold > 1 and n < threshold
+
+
+def _tally(session: Session, rows: sa.Subquery, keys: list[str], grp: sa.CTE | None):
+    """Two grouped scans of the answer rows: values per (branch, question, part, choice), and
+    respondents and units per (branch, question). Without a breakdown, one branch (0)."""
+    branch = grp.c.grp if grp is not None else sa.literal(0)
+
+    def grouped(*columns):
+        stmt = sa.select(branch.label("grp"), *columns)
+        if grp is not None:
+            stmt = stmt.join_from(rows, grp, grp.c.unit_id == rows.c.unit_id)
+        else:
+            stmt = stmt.select_from(rows)
+        return stmt.where(rows.c.question_key.in_(keys))
+
+    values = grouped(
+        rows.c.question_key, rows.c.part, rows.c.value_choice,
+        sa.func.count().label("n"),
+        sa.func.count(rows.c.value_number).label("number_n"),
+        sa.func.sum(rows.c.value_number).label("number_sum"),
+        sa.func.min(rows.c.value_number).label("number_min"),
+        sa.func.max(rows.c.value_number).label("number_max"),
+        sa.func.count(sa.distinct(rows.c.value_number)).label("distinct"),
+        sa.func.count(rows.c.value_text).label("texts"),
+    ).group_by(sa.literal_column("grp"), rows.c.question_key, rows.c.part, rows.c.value_choice)
+    people = grouped(
+        rows.c.question_key,
+        sa.func.count(sa.distinct(rows.c.response_id)).label("respondents"),
+        sa.func.count(sa.distinct(rows.c.unit_id)).label("units"),
+    ).group_by(sa.literal_column("grp"), rows.c.question_key)
+    per_branch = grouped(sa.func.count(sa.distinct(rows.c.response_id)).label("responses"),
+                         sa.func.count(sa.distinct(rows.c.unit_id)).label("units"))
+    per_branch = per_branch.group_by(sa.literal_column("grp"))
+
+    tallies: dict[tuple[int, str], _Tally] = {}
+    for row in session.execute(values):
+        tally = tallies.setdefault((row.grp, row.question_key), _Tally())
+        if row.value_choice is not None:
+            tally.counts[row.value_choice] = tally.counts.get(row.value_choice, 0) + row.n
+        elif row.part == BASELINE:
+            tally.baseline_n += row.number_n
+            tally.baseline_sum += row.number_sum or 0.0
+        elif row.number_n:
+            tally.number_n += row.number_n
+            tally.number_sum += row.number_sum or 0.0
+            tally.number_min = row.number_min
+            tally.number_max = row.number_max
+            tally.distinct = row.distinct
+        tally.texts += row.texts
+    for row in session.execute(people):
+        tally = tallies.setdefault((row.grp, row.question_key), _Tally())
+        tally.respondents, tally.units = row.respondents, row.units
+    branch_totals = {row.grp: (row.responses, row.units) for row in session.execute(per_branch)}
+    if grp is None:
+        branch_totals = {0: branch_totals.get(0, (0, 0))}
+    return tallies, branch_totals
+
+
+def _medians(session: Session, rows: sa.Subquery, keys: list[str]) -> dict[str, float]:
+    """The median of each number question's current values, by window functions."""
+    if not keys:
+        return {}
+    ranked = (
+        sa.select(
+            rows.c.question_key,
+            rows.c.value_number.label("v"),
+            sa.func.row_number().over(partition_by=rows.c.question_key,
+                                      order_by=rows.c.value_number).label("rn"),
+            sa.func.count().over(partition_by=rows.c.question_key).label("cnt"),
+        )
+        .where(rows.c.question_key.in_(keys), rows.c.value_number.is_not(None),
+               sa.or_(rows.c.part.is_(None), rows.c.part != BASELINE))
+        .subquery("ranked")
+    )
+    middle = sa.or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2)
+    stmt = (sa.select(ranked.c.question_key, sa.func.avg(ranked.c.v)).where(middle)
+            .group_by(ranked.c.question_key))
+    return {key: float(value) for key, value in session.execute(stmt)}
+
+
+def _fill(question: QuestionFigures, tallies, branches: list[Node], unit: Node | None,
+          medians: dict[str, float], anonymous: bool, threshold: int, hidden: bool) -> None:
+    """Turn the branches' tallies into the question's figures (summing the branches, which
+    partition the scope), with suppression for the anonymous poll."""
+    keys = [node.id for node in branches] if unit is not None else [0]
+    own = [tallies.get((k, question.key)) or _Tally() for k in keys]
+    total = _Tally()
+    for tally in own:
+        total.respondents += tally.respondents
+        total.units += tally.units
+        for value, n in tally.counts.items():
+            total.counts[value] = total.counts.get(value, 0) + n
+        total.number_n += tally.number_n
+        total.number_sum += tally.number_sum
+        total.baseline_n += tally.baseline_n
+        total.baseline_sum += tally.baseline_sum
+        total.texts += tally.texts
+        total.distinct = max(total.distinct, tally.distinct)
+        for attr, pick in (("number_min", min), ("number_max", max)):
+            mine = getattr(tally, attr)
+            if mine is not None:
+                theirs = getattr(total, attr)
+                setattr(total, attr, mine if theirs is None else pick(mine, theirs))
+    values = [c.value for c in question.choices]
+    safe: SafeBreakdown | None = None
+    if anonymous:
+        groups = [str(k) for k in keys]
+        safe = suppress(Breakdown(
+            groups, values,
+            {(str(k), v): n for k, t in zip(keys, own, strict=True) for v, n in t.counts.items()
+             if v in values},
+            {str(k): t.respondents for k, t in zip(keys, own, strict=True)}), threshold)
+        hidden = hidden or safe.total.hidden
+    question.suppressed = hidden
+    question.responses = None if hidden else total.respondents
+    question.units = None if hidden else total.units
+    if question.choices:
+        question.counts = {v: None if hidden else total.counts.get(v, 0) for v in values}
+        question.percent = {
+            v: None if hidden or not total.respondents
+            else round(100 * total.counts.get(v, 0) / total.respondents, 1)
+            for v in values}
+        if question.is_scale and not hidden:
+            question.mean, question.median = _scale_mean_median(
+                {v: total.counts.get(v, 0) for v in values})
+    elif question.is_number and not hidden:
+        question.mean = total.number_sum / total.number_n if total.number_n else None
+        question.median = medians.get(question.key)
+        question.minimum, question.maximum = total.number_min, total.number_max
+        if total.baseline_n:
+            question.baseline_mean = total.baseline_sum / total.baseline_n
+        question.distribution = [] if total.number_n else None
+        question.distinct_values = total.distinct
+    elif question.is_text:
+        question.text_count = None if hidden else total.texts
+    if unit is None:
+        return
+    question.groups = []
+    for node, tally in zip(branches, own, strict=True):
+        row_hidden = hidden or (safe is not None and str(node.id) in safe.hidden_groups)
+        figures = GroupFigures(node=node, is_own=node.id == unit.id, hidden=row_hidden,
+                               responses=None if row_hidden else tally.respondents)
+        if question.choices:
+            figures.counts = {v: None if row_hidden else tally.counts.get(v, 0) for v in values}
+            if question.is_scale and not row_hidden:
+                figures.mean = _scale_mean_median({v: tally.counts.get(v, 0) for v in values})[0]
+        elif question.is_number and not row_hidden and tally.number_n:
+            figures.mean = tally.number_sum / tally.number_n
+        question.groups.append(figures)
+
+
+def _scale_mean_median(counts: dict[str, int]) -> tuple[float | None, float | None]:
+    """Mean and median of a scale from its counts per value (already aggregated by SQL)."""
+    pairs = sorted((int(v), n) for v, n in counts.items() if n)
+    total = sum(n for _, n in pairs)
+    if not total:
+        return None, None
+    mean = sum(v * n for v, n in pairs) / total
+
+    def nth(index: int) -> int:  # 1-based position in the sorted answers
+        seen = 0
+        for value, n in pairs:
+            seen += n
+            if seen >= index:
+                return value
+        return pairs[-1][0]
+
+    median = (nth((total + 1) // 2) + nth((total + 2) // 2)) / 2
+    return mean, median
+
+
+def _nice_step(span: float) -> float:
+    raw = span / BINS
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def _fill_distributions(session: Session, rows: sa.Subquery,
+                        questions: list[QuestionFigures]) -> None:
+    """Each number question's distribution: counts per value when there are few values,
+    otherwise per bin of equal width; one grouped query for each of the two."""
+    current = sa.or_(rows.c.part.is_(None), rows.c.part != BASELINE)
+    few = [q for q in questions if q.distinct_values <= MAX_DISTINCT_VALUES]
+    many = [q for q in questions if q not in few and q.minimum is not None]
+    if few:
+        stmt = (
+            sa.select(rows.c.question_key, rows.c.value_number, sa.func.count())
+            .where(rows.c.question_key.in_([q.key for q in few]),
+                   rows.c.value_number.is_not(None), current)
+            .group_by(rows.c.question_key, rows.c.value_number)
+            .order_by(rows.c.question_key, rows.c.value_number)
+        )
+        by_key = {q.key: q for q in few}
+        for key, value, n in session.execute(stmt):
+            by_key[key].distribution.append(Bin(value, value, n))
+    if many:
+        edges: dict[str, list[float]] = {}
+        cases = []
+        for q in many:
+            step = _nice_step(q.maximum - q.minimum)
+            start = math.floor(q.minimum / step) * step
+            inner = [start + step * i for i in range(1, BINS + 2) if start + step * i <= q.maximum]
+            edges[q.key] = [start, *inner, start + step * (len(inner) + 1)]
+            bucket = sum((sa.case((rows.c.value_number >= edge, 1), else_=0) for edge in inner),
+                         sa.literal(0))
+            cases.append((rows.c.question_key == q.key, bucket))
+        bucket = sa.case(*cases, else_=0).label("bucket")
+        stmt = (
+            sa.select(rows.c.question_key, bucket, sa.func.count())
+            .where(rows.c.question_key.in_(list(edges)), rows.c.value_number.is_not(None),
+                   current)
+            .group_by(rows.c.question_key, sa.literal_column("bucket"))
+        )
+        counted = {(key, index): n for key, index, n in session.execute(stmt)}
+        for q in many:
+            bounds = edges[q.key]
+            q.distribution = [Bin(bounds[i], bounds[i + 1], counted.get((q.key, i), 0))
+                              for i in range(len(bounds) - 1)]
+
+
+def _hidden_by_ancestors(session: Session, campaign: Campaign, survey: Survey, tree: Tree,
+                         unit: Node, keys: list[str], threshold: int) -> set[str]:
+    """The poll questions whose figures ``unit`` may not show because it is hidden in the
+    breakdown of a unit above it (else its figures and theirs could be subtracted)."""
+    hidden: set[str] = set()
+    path = [*tree.ancestors(unit), unit]
+    source = campaign_poll_answers(survey.id, campaign.id)
+    for parent, child in zip(path, path[1:], strict=False):
+        grp = group_map(parent.id)
+        joined = sa.select(grp.c.grp).join_from(source, grp, grp.c.unit_id == source.c.unit_id)
+        branch_people = dict(session.execute(
+            joined.add_columns(sa.func.count(sa.distinct(source.c.response_id)))
+            .group_by(grp.c.grp)).all())
+        groups = [str(g) for g, n in branch_people.items() if n > 0]
+        if str(child.id) not in groups:
+            continue
+        whole = suppress(Breakdown(groups, [], {}, {str(g): n for g, n in branch_people.items()
+                                                    if n > 0}), threshold)
+        if str(child.id) in whole.hidden_groups:
+            hidden.add(ALL_ANSWERS)
+        respondents: dict[str, dict[str, int]] = {}
+        stmt = (joined.add_columns(source.c.question_key,
+                                   sa.func.count(sa.distinct(source.c.response_id)))
+                .where(source.c.question_key.in_(keys))
+                .group_by(grp.c.grp, source.c.question_key))
+        for g, key, n in session.execute(stmt):
+            respondents.setdefault(key, {})[str(g)] = n
+        for key in keys:
+            people = {g: n for g, n in respondents.get(key, {}).items() if g in groups}
+            safe = suppress(Breakdown(groups, [], {}, people), threshold)
+            if str(child.id) in safe.hidden_groups:
+                hidden.add(key)
+    return hidden
+
+
+# --------------------------------------------------------------------------
+# Free-text answers, a page at a time
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    text: str
+    unit: str | None  # None for anonymous answers
+    response_id: str | None
+
+
+@dataclass(frozen=True)
+class TextPage:
+    question: QuestionFigures
+    answers: list[TextAnswer]
+    page: int
+    pages: int
+    total: int
+
+
+def text_answers(session: Session, campaign: Campaign, results: SurveyResults, key: str, *,
+                 page: int = 1, size: int = TEXT_PAGE_SIZE) -> TextPage | None:
+    """One page of a text question's answers in scope; None when there is no such question.
+    Anonymous answers are listed only where the question's figures are shown, and never with
+    their unit; they come in the order of their random response ids, not of arrival."""
+    question = results.question(key)
+    if question is None or not question.is_text:
+        return None
+    total = 0 if question.suppressed else (question.text_count or 0)
+    pages = max(1, math.ceil(total / size))
+    page = min(max(1, page), pages)
+    answers: list[TextAnswer] = []
+    if total:
+        filters = results.filters
+        rows = answer_rows(campaign, results.survey, results.role, unit=filters.unit,
+                           kind=None if results.anonymous else filters.kind)
+        stmt = (
+            sa.select(rows.c.value_text, Unit.name, rows.c.response_id)
+            .join(Unit, Unit.id == rows.c.unit_id, isouter=True)
+            .where(rows.c.question_key == key, rows.c.value_text.is_not(None))
+            .order_by(rows.c.response_id, rows.c.repeat_index)
+            .limit(size).offset((page - 1) * size)
+        )
+        if not results.anonymous:
+            stmt = stmt.order_by(None).order_by(Unit.name, rows.c.response_id,
+                                                rows.c.repeat_index)
+        for text, unit_name, response_id in session.execute(stmt):
+            if results.anonymous:
+                answers.append(TextAnswer(text, None, None))
+            else:
+                answers.append(TextAnswer(text, unit_name, str(response_id)))
+    return TextPage(question, answers, page, pages, total)
+
+
+def filter_kinds() -> list[UnitKind]:
+    """The unit kinds a results filter offers (in the tree's order)."""
+    return [kind for kind in UnitKind if kind is not UnitKind.NATIONAL]
