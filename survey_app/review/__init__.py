@@ -4,3 +4,5 @@ findings tied to evidence, Ban Tổ chức's sign-off, the province report, and 
 from flask import Blueprint
 
 bp = Blueprint("review", __name__)
+
+from survey_app.review import views  # noqa: E402,F401

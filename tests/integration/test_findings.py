@@ -105,17 +105,17 @@ def test_only_the_organization_role_approves_or_returns(db, nq20, people, who):
 def test_illegal_transitions_are_refused_with_a_message(db, nq20, people):
     cspl, org = people["cspl"], people["org"]
     finding = draft(db, nq20, cspl)
-    with pytest.raises(svc.FindingError, match="Only a finding submitted"):
+    with pytest.raises(svc.FindingError, match="Chỉ (duyệt|trả lại) được nhận định đã gửi duyệt"):
         svc.approve_finding(db.session, nq20, finding, user=org)  # a draft
-    with pytest.raises(svc.FindingError, match="Only a finding submitted"):
+    with pytest.raises(svc.FindingError, match="Chỉ (duyệt|trả lại) được nhận định đã gửi duyệt"):
         svc.return_finding(db.session, nq20, finding, user=org, reason="Chưa đủ số liệu")
     svc.submit_finding(db.session, nq20, finding, user=cspl)
-    with pytest.raises(svc.FindingError, match="already been submitted"):
+    with pytest.raises(svc.FindingError, match="đã được gửi duyệt rồi"):
         svc.submit_finding(db.session, nq20, finding, user=cspl)
-    with pytest.raises(svc.FindingError, match="waiting for approval"):
+    with pytest.raises(svc.FindingError, match="đang chờ duyệt"):
         svc.edit_finding(db.session, nq20, finding, user=cspl, kind="cause", text="Khác",
                          unit_code=None, evidence=[])
-    with pytest.raises(svc.FindingError, match="why"):
+    with pytest.raises(svc.FindingError, match="nêu lý do"):
         svc.return_finding(db.session, nq20, finding, user=org, reason="  ")
     svc.approve_finding(db.session, nq20, finding, user=org)
     for attempt in (
@@ -124,9 +124,9 @@ def test_illegal_transitions_are_refused_with_a_message(db, nq20, people):
         lambda: svc.submit_finding(db.session, nq20, finding, user=cspl),
         lambda: svc.return_finding(db.session, nq20, finding, user=org, reason="Xem lại số"),
     ):
-        with pytest.raises(svc.FindingError, match="locked"):
+        with pytest.raises(svc.FindingError, match="đã được duyệt và khóa"):
             attempt()
-    with pytest.raises(svc.FindingError, match="already approved"):
+    with pytest.raises(svc.FindingError, match="đã được duyệt rồi"):
         svc.approve_finding(db.session, nq20, finding, user=org)
     assert finding.status == "approved"
 
@@ -134,7 +134,7 @@ def test_illegal_transitions_are_refused_with_a_message(db, nq20, people):
 def test_a_finding_needs_evidence_to_be_submitted_and_evidence_must_belong(db, nq20, people):
     cspl = people["cspl"]
     finding = draft(db, nq20, cspl, evidence=[])
-    with pytest.raises(svc.FindingError, match="evidence"):
+    with pytest.raises(svc.FindingError, match="gắn căn cứ"):
         svc.submit_finding(db.session, nq20, finding, user=cspl)
     checklist = inspection(db, nq20, "KT-DAKHA", {"a13_thoa_uoc": "yes"})
     poll_answers(db, nq20, "MAU-CDCS-DAKHA01", [{"p_thoa_uoc": "co"}])
@@ -149,7 +149,7 @@ def test_a_finding_needs_evidence_to_be_submitted_and_evidence_must_belong(db, n
     for bad in ("question:inspection_2017:no_such", "indicator:nope", "question:other:a13",
                 f"response:{poll_id}",  # an anonymous answer is never cited alone
                 "response:not-a-uuid", "anything"):
-        with pytest.raises(svc.FindingError, match="not a result"):
+        with pytest.raises(svc.FindingError, match="không phải là kết quả, chỉ tiêu hay phiếu"):
             svc.edit_finding(db.session, nq20, finding, user=cspl, kind="strength", text=TEXT,
                              unit_code=None, evidence=[bad])
     with pytest.raises(svc.FindingError):
@@ -170,10 +170,10 @@ def test_the_database_refuses_to_change_or_remove_history(app, db, nq20, people)
     ):
         with pytest.raises(sa.exc.IntegrityError, match="append-only"), db.engine.begin() as c:
             c.execute(statement)
-    with pytest.raises(sa.exc.IntegrityError):  # nor can the finding go, taking it along
-        with db.engine.begin() as c:
-            c.execute(sa.delete(sa.table("findings", sa.column("id"))).where(
-                sa.column("id") == finding.id))
+    findings = sa.table("findings", sa.column("id"))
+    # nor can the finding go, taking its history along
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as c:
+        c.execute(sa.delete(findings).where(findings.c.id == finding.id))
     assert db.session.scalars(sa.select(FindingEvent.text)).one() == TEXT
 
 
