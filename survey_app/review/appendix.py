@@ -7,9 +7,9 @@ figures are shown beside it with the gap between the two, and are not added agai
 an upper level has not reported, the sum of its units' figures stands in, down the tree.
 A unit that has not reported is missing, never zero; a figure no unit gave is None.
 
-Which reports stand for which part of the tree is decided on the units (a few hundred rows,
-walked in Python); the figures themselves are summed by the database, one grouped query for
-the whole page, the groups passed as a VALUES list of (unit, group).
+The figures are summed by the database in one statement for the whole page: a recursive CTE
+walks down from each group's starting units and stops at the first units that reported.
+Which units owe a report ("n of m units") is counted on the units (a few hundred rows).
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.orm import Session
 
+from survey_app.campaigns.config import CampaignConfig
 from survey_app.campaigns.rules import owes_report
-from survey_app.campaigns.services import config_of
 from survey_app.catalog.services import definition_of, get_survey
 from survey_app.models.campaigns import Campaign, UnitReport
 from survey_app.models.responses import Answer
+from survey_app.models.units import Unit
+from survey_app.review.campaign import campaign_config as config_of
 from survey_app.review.tree import Node, Tree
 from survey_app.surveys.model import BASELINE, QType, Text
 
@@ -145,10 +148,14 @@ def indicators_of(session: Session, campaign: Campaign, area: str | None = None
     ]
 
 
+def select_reported(campaign: Campaign) -> sa.Select:
+    """SQL: the units whose report in the campaign is sent (not a draft, not returned)."""
+    return sa.select(UnitReport.unit_id).where(
+        UnitReport.campaign_id == campaign.id, UnitReport.state == "submitted")
+
+
 def reported_units(session: Session, campaign: Campaign) -> set[int]:
-    """The units whose report in the campaign is sent (not a draft, not returned)."""
-    return set(session.scalars(sa.select(UnitReport.unit_id).where(
-        UnitReport.campaign_id == campaign.id, UnitReport.state == "submitted")))
+    return set(session.scalars(select_reported(campaign)))
 
 
 def standing_for(tree: Tree, start: Node, reported: set[int]) -> list[int]:
@@ -169,11 +176,10 @@ def standing_for(tree: Tree, start: Node, reported: set[int]) -> list[int]:
     return found
 
 
-def expected_under(tree: Tree, campaign: Campaign, node: Node, *, include_self: bool
+def expected_under(tree: Tree, config: CampaignConfig, node: Node, *, include_self: bool
                    ) -> list[Node]:
     """The units (under ``node``, and ``node`` itself when asked) that owe a report in the
     campaign, due or not yet due."""
-    config = config_of(campaign)
     nodes = ([node] if include_self else []) + list(tree.descendants(node))
     return [n for n in nodes if owes_report(config, n.kind, n.active_from, n.active_until)]
 
@@ -181,47 +187,39 @@ def expected_under(tree: Tree, campaign: Campaign, node: Node, *, include_self: 
 def build_appendix(session: Session, campaign: Campaign, tree: Tree, scope: Node, *,
                    area: str | None = None) -> Appendix:
     """The appendix for ``scope`` and everything under it, with its branches beside it."""
+    config = config_of(campaign)
     reported = reported_units(session, campaign)
     indicators = indicators_of(session, campaign, area)
     children = tree.children(scope)
-    groups: dict[str, list[int]] = {
-        "total": standing_for(tree, scope, reported),
-        "below": [u for child in children for u in standing_for(tree, child, reported)],
-    }
-    if scope.id in reported:
-        groups["own"] = [scope.id]
-    for child in children:
-        groups[f"c{child.id}"] = standing_for(tree, child, reported)
-        if child.id in reported:
-            groups[f"b{child.id}"] = [u for grandchild in tree.children(child)
-                                      for u in standing_for(tree, grandchild, reported)]
-    sums = _sums(session, campaign, groups, [i.key for i in indicators])
+    sums = _sums(session, campaign, scope, [i.key for i in indicators])
 
-    def figure(group: str, key: str) -> Figure:
-        return Figure(sums.get((group, key, BASELINE)), sums.get((group, key, None)))
+    def figure(kind: int, group: int, key: str) -> Figure:
+        return Figure(sums.get((kind, group, key, BASELINE)), sums.get((kind, group, key, None)))
 
-    expected = expected_under(tree, campaign, scope, include_self=False)
+    expected = expected_under(tree, config, scope, include_self=False)
     branch_counts = {}
     for child in children:
-        mine = expected_under(tree, campaign, child, include_self=True)
+        mine = expected_under(tree, config, child, include_self=True)
         branch_counts[child.id] = (sum(1 for n in mine if n.id in reported), len(mine))
+    stands = {child.id: bool(standing_for(tree, child, reported)) for child in children}
     items = []
     for indicator in indicators:
         item = IndicatorFigures(
             indicator=indicator,
-            total=figure("total", indicator.key),
-            own=figure("own", indicator.key) if scope.id in reported else None,
-            below=figure("below", indicator.key),
+            total=figure(TOTAL, scope.id, indicator.key),
+            own=figure(OWN, scope.id, indicator.key) if scope.id in reported else None,
+            below=figure(BELOW, scope.id, indicator.key),
         )
         for child in children:
             reporting, owed = branch_counts[child.id]
-            if not owed and not groups[f"c{child.id}"]:
+            if not owed and not stands[child.id]:
                 continue  # a branch with no unit that reports, and no report: nothing to show
             item.branches.append(Branch(
                 node=child,
-                figure=figure(f"c{child.id}", indicator.key),
+                figure=figure(BRANCH, child.id, indicator.key),
                 reported=child.id in reported,
-                below=figure(f"b{child.id}", indicator.key) if child.id in reported else None,
+                below=figure(BRANCH_BELOW, child.id, indicator.key)
+                if child.id in reported else None,
                 units_reporting=reporting,
                 units_expected=owed,
             ))
@@ -235,24 +233,52 @@ def build_appendix(session: Session, campaign: Campaign, tree: Tree, scope: Node
     )
 
 
-def _sums(session: Session, campaign: Campaign, groups: dict[str, list[int]],
-          keys: list[str]) -> dict[tuple[str, str, str | None], float]:
-    """SUM of each indicator part over each group's sent reports, in one grouped query.
-    A part nobody in the group gave has no entry (so its figure stays None, never 0)."""
-    pairs = [(unit_id, group) for group, units in groups.items() for unit_id in units]
-    if not pairs or not keys:
+#: The groups whose figures one appendix page needs (the first column of the SQL below).
+TOTAL, BELOW, OWN, BRANCH, BRANCH_BELOW = range(5)
+
+
+def _sums(session: Session, campaign: Campaign, scope: Node,
+          keys: list[str]) -> dict[tuple[int, int, str, str | None], float]:
+    """SUM of each indicator part for each group of the page, in one SQL statement.
+
+    Each group starts at some units (the scope; the units under it; each branch; the units
+    under a branch that reported) and takes, going down each branch, the first units that
+    sent their report (``standing_for``, as a recursive CTE that does not go below a unit
+    that reported). A part nobody in a group gave has no entry: its figure stays None."""
+    if not keys:
         return {}
-    mapping = sa.values(sa.column("unit_id", sa.Integer), sa.column("grp", sa.String),
-                        name="grp_map").data(pairs).cte("grp_map")
+    reported = select_reported(campaign)
+    parent = sa.orm.aliased(Unit)
+
+    def start(kind: int, group, unit_id):
+        return sa.select(sa.literal(kind, sa.Integer).label("kind"),
+                         sa.cast(group, sa.Integer).label("gid"),
+                         sa.cast(unit_id, sa.Integer).label("unit_id"))
+
+    scope_id = sa.literal(scope.id, sa.Integer)
+    starts = sa.union_all(
+        start(TOTAL, scope_id, scope_id),
+        start(BELOW, scope_id, Unit.id).where(Unit.parent_id == scope.id),
+        start(OWN, scope_id, scope_id).where(scope_id.in_(reported)),
+        start(BRANCH, Unit.id, Unit.id).where(Unit.parent_id == scope.id),
+        start(BRANCH_BELOW, parent.id, Unit.id).join(parent, parent.id == Unit.parent_id)
+        .where(parent.parent_id == scope.id, parent.id.in_(reported)),
+    ).cte("starts")
+    walk = sa.select(starts.c.kind, starts.c.gid, starts.c.unit_id).cte("walk", recursive=True)
+    walk = walk.union_all(
+        sa.select(walk.c.kind, walk.c.gid, Unit.id)
+        .where(Unit.parent_id == walk.c.unit_id, walk.c.unit_id.not_in(reported)))
     stmt = (
-        sa.select(mapping.c.grp, Answer.question_key, Answer.part,
+        sa.select(walk.c.kind, walk.c.gid, Answer.question_key, Answer.part,
                   sa.func.sum(Answer.value_number))
-        .select_from(UnitReport)
-        .join(mapping, mapping.c.unit_id == UnitReport.unit_id)
+        .select_from(walk)
+        .join(UnitReport, sa.and_(UnitReport.unit_id == walk.c.unit_id,
+                                  UnitReport.campaign_id == campaign.id,
+                                  UnitReport.state == "submitted"))
         .join(Answer, Answer.response_id == UnitReport.response_id)
-        .where(UnitReport.campaign_id == campaign.id, UnitReport.state == "submitted",
-               Answer.question_key.in_(keys), Answer.repeat_index.is_(None),
+        .where(Answer.question_key.in_(keys), Answer.repeat_index.is_(None),
                Answer.value_number.is_not(None))
-        .group_by(mapping.c.grp, Answer.question_key, Answer.part)
+        .group_by(walk.c.kind, walk.c.gid, Answer.question_key, Answer.part)
     )
-    return {(grp, key, part): float(total) for grp, key, part, total in session.execute(stmt)}
+    return {(kind, gid, key, part): float(total)
+            for kind, gid, key, part, total in session.execute(stmt)}

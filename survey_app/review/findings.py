@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.campaigns.config import CampaignConfig
-from survey_app.campaigns.services import config_of
 from survey_app.catalog.services import definition_of, get_survey
 from survey_app.errors import UserError
 from survey_app.models import audit
@@ -32,6 +31,7 @@ from survey_app.models.findings import Finding, FindingEvent, FindingKind, Findi
 from survey_app.models.responses import Channel, Response
 from survey_app.models.units import Unit
 from survey_app.models.users import Department, Role, User
+from survey_app.review.campaign import campaign_config as config_of
 from survey_app.surveys.model import QType
 
 MAX_TEXT = 5000

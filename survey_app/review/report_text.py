@@ -134,7 +134,7 @@ def choice_sentence(question, locale: str = "vi", threshold: int = 5) -> str:
 def results_lines(resolver, campaign, area: str, province_appendix, locale: str) -> list[str]:
     """The results section: the area's indicators compared (the appendix), then what the
     inspections and the workers' poll found, each with how many answered."""
-    from survey_app.campaigns.services import config_of
+    from survey_app.review.campaign import campaign_config as config_of
 
     lines = [figure_sentence(item, locale) for item in province_appendix.indicators
              if item.indicator.area == area and not item.total.is_empty]

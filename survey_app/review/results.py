@@ -29,7 +29,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from survey_app.campaigns.config import SURVEY_ROLES
-from survey_app.campaigns.services import config_of
 from survey_app.catalog.services import definition_of, get_survey
 from survey_app.errors import UserError
 from survey_app.models.campaigns import Campaign, InspectionVisit, UnitReport
@@ -38,6 +37,7 @@ from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit, UnitKind
 from survey_app.polls.results import campaign_poll_answers
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
+from survey_app.review.campaign import campaign_config as config_of
 from survey_app.review.tree import Node, Tree, group_map, subtree_ids
 from survey_app.surveys.model import (
     BASELINE,

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey_app.campaigns.services import config_of
 from survey_app.catalog.services import definition_of, get_survey
 from survey_app.errors import UserError
 from survey_app.localtime import LOCAL_TZ
@@ -27,6 +26,7 @@ from survey_app.models.users import User
 from survey_app.review import appendix as appendix_module
 from survey_app.review import findings as findings_module
 from survey_app.review import results as results_module
+from survey_app.review.campaign import campaign_config as config_of
 from survey_app.review.tree import Node, Tree, load_tree
 from survey_app.surveys.model import Text
 
@@ -185,7 +185,7 @@ def blockers(session: Session, campaign: Campaign, tree: Tree | None = None, *,
     names = findings_module.department_names(session)
     province = tree.province()
     if province is not None:
-        expected = appendix_module.expected_under(tree, campaign, province, include_self=False)
+        expected = appendix_module.expected_under(tree, config, province, include_self=False)
     else:
         expected = []
     reported = appendix_module.reported_units(session, campaign)

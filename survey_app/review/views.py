@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey_app.access import Perm, access
-from survey_app.campaigns.services import config_of, get_campaign
+from survey_app.campaigns.services import get_campaign
 from survey_app.extensions import db
 from survey_app.formpages import current_locale
 from survey_app.models.findings import FindingKind, FindingStatus
@@ -20,6 +20,7 @@ from survey_app.review import bp, charts, services
 from survey_app.review import findings as findings_service
 from survey_app.review import results as results_service
 from survey_app.review.appendix import build_appendix
+from survey_app.review.campaign import campaign_config as config_of
 from survey_app.review.tree import load_tree
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
