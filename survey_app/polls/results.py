@@ -170,27 +170,33 @@ def _shown(cell, mark: str):
     return mark if cell.hidden else cell.value
 
 
-def campaign_poll_answers(survey_id: int, campaign_id: int):
-    """The anonymous answers given through a campaign's poll links for ``survey_id``, as a
-    subquery of answer rows: ``response_id, unit_id, question_key, part, repeat_index,
-    value_choice, value_number, value_text``.
+def campaign_poll_responses(survey_id: int, campaign_id: int):
+    """The anonymous responses given through a campaign's poll links for ``survey_id``:
+    ``select(id, unit_id)`` (more conditions and joins may be added to it).
 
     The review pages (``review.results``) count these in SQL and show them only through
-    ``suppression``; this is the one place outside this module's own queries that says where
-    poll answers are stored.
-    TODO(issue 10 item 4): when anonymous answers move to their own table (random keys), select
-    the same columns from it here (``response_id`` is then the random key).
+    ``suppression``; with ``poll_answer_rows`` this is the one place outside this module's
+    own queries that says where poll answers are stored.
+    TODO(issue 10 item 4): when anonymous answers move to their own table (random keys),
+    select the same columns from it here and in ``poll_answer_rows``.
     """
     from survey_app.models.polls import PollLink
 
     return (
-        select(
-            Answer.response_id, Response.unit_id, Answer.question_key, Answer.part,
-            Answer.repeat_index, Answer.value_choice, Answer.value_number, Answer.value_text,
-        )
-        .join(Response, Response.id == Answer.response_id)
+        select(Response.id, Response.unit_id)
         .join(PollLink, PollLink.id == Response.poll_link_id)
         .where(PollLink.campaign_id == campaign_id, PollLink.survey_id == survey_id,
                Response.channel == Channel.POLL.value)
-        .subquery("poll_answers")
+    )
+
+
+def poll_answer_rows(responses):
+    """The answer rows of poll ``responses`` (a subquery with ``id, unit_id``):
+    ``response_id, unit_id, question_key, part, repeat_index, value_choice, value_number,
+    value_text``. TODO(issue 10 item 4): see ``campaign_poll_responses``."""
+    return (
+        select(responses.c.id.label("response_id"), responses.c.unit_id, Answer.question_key,
+               Answer.part, Answer.repeat_index, Answer.value_choice, Answer.value_number,
+               Answer.value_text)
+        .join(Answer, Answer.response_id == responses.c.id)
     )

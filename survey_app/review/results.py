@@ -6,13 +6,16 @@ numbers and scales, matrix rows side by side, free-text answers paged; filtered 
 area, unit kind and unit, where a unit includes every unit under it; and the number of
 responses and units behind every figure.
 
-Every figure is an aggregate computed by SQL over the answer rows (GROUP BY, COUNT DISTINCT,
-window functions for medians): no response is loaded into Python to be counted. Breakdowns
-by branch (the units directly under the chosen unit, each with everything under it) come
-from the same queries, joined to a recursive CTE of the tree (``tree.group_map``); the
-figures for the whole scope are the sums of its branches' figures (branches partition it).
+Every figure is an aggregate computed by SQL over the answer rows: one grouped pass per
+(unit, question, part, choice), kept as a MATERIALIZED CTE and summed per branch in the same
+statement (counts, sums, extremes, units that answered); a COUNT(DISTINCT) for questions a
+response answers with several rows; and a count per value for number questions, off which
+their median and distribution are read. No response is loaded into Python to be counted.
+The scope is the chosen unit's subtree (a recursive CTE); branches are the units directly
+under it, each with everything under it (``tree.group_map``), and partition the scope, so
+the scope's figures are the sums of its branches'.
 
-Anonymous poll answers are read only through ``polls.results.campaign_poll_answers`` and
+Anonymous poll answers are read only through ``polls.results.campaign_poll_responses`` and
 shown only through ``polls.suppression``: a branch under the threshold is hidden with its
 complement, and a unit's own figures are shown only when that unit is shown in the
 breakdown of every unit above it, so that no page can be subtracted from another.
@@ -31,14 +34,14 @@ from sqlalchemy.orm import Session
 from survey_app.campaigns.config import SURVEY_ROLES
 from survey_app.catalog.services import definition_of, get_survey
 from survey_app.errors import UserError
-from survey_app.models.campaigns import Campaign, InspectionVisit, UnitReport
+from survey_app.models.campaigns import Campaign, UnitReport
 from survey_app.models.responses import Answer, Response
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit, UnitKind
-from survey_app.polls.results import campaign_poll_answers
+from survey_app.polls.results import campaign_poll_responses, poll_answer_rows
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
 from survey_app.review.campaign import campaign_config as config_of
-from survey_app.review.tree import Node, Tree, group_map, subtree_ids
+from survey_app.review.tree import Node, Tree, group_map, subtree_cte
 from survey_app.surveys.model import (
     BASELINE,
     NUMBER_TYPES,
@@ -201,44 +204,41 @@ def campaign_survey(session: Session, campaign: Campaign, key_or_role: str) -> t
     raise NotACampaignSurvey()
 
 
-def _staff_responses(campaign: Campaign, survey: Survey, role: str) -> sa.Select:
-    """The ids of the staff responses that count: the sent report of each unit (not the
-    versions it replaced), or the campaign's inspection checklists."""
-    if role == "unit_report":
-        return sa.select(UnitReport.response_id).where(
-            UnitReport.campaign_id == campaign.id, UnitReport.state == "submitted",
-            UnitReport.response_id.is_not(None))
-    visits = sa.select(InspectionVisit.id).where(InspectionVisit.campaign_id == campaign.id)
-    return (
-        sa.select(Response.id)
-        .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
-        .where(SurveyVersion.survey_id == survey.id,
-               sa.or_(Response.campaign_id == campaign.id, Response.visit_id.in_(visits)))
-    )
-
-
-def answer_rows(campaign: Campaign, survey: Survey, role: str, *, unit: Node | None = None,
-                kind: str | None = None) -> sa.Subquery:
-    """The answer rows in scope, with the unit of their response: ``response_id, unit_id,
-    question_key, part, repeat_index, value_choice, value_number, value_text``."""
+def response_rows(campaign: Campaign, survey: Survey, role: str, *, unit: Node | None = None,
+                  kind: str | None = None) -> sa.Subquery:
+    """The responses in scope, ``id, unit_id``: the sent report in force of each unit (not
+    the versions it replaced), the campaign's checklists, or its poll's anonymous answers;
+    within ``unit``'s subtree (joined, so the database starts from those units) and of
+    units of ``kind``."""
     if role == "worker_poll":
-        source = campaign_poll_answers(survey.id, campaign.id)
-        stmt = sa.select(*source.c)
-        if unit is not None:
-            stmt = stmt.where(source.c.unit_id.in_(subtree_ids(unit.id)))
-        return stmt.subquery("scope_answers")
-    stmt = (
-        sa.select(Answer.response_id, Response.unit_id, Answer.question_key, Answer.part,
-                  Answer.repeat_index, Answer.value_choice, Answer.value_number,
-                  Answer.value_text)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.id.in_(_staff_responses(campaign, survey, role)))
-    )
+        stmt = campaign_poll_responses(survey.id, campaign.id)
+    elif role == "unit_report":
+        stmt = (sa.select(Response.id, Response.unit_id)
+                .join(UnitReport, UnitReport.response_id == Response.id)
+                .where(UnitReport.campaign_id == campaign.id, UnitReport.state == "submitted"))
+    else:  # checklists carry their campaign (fieldwork stores it with the visit)
+        versions = sa.select(SurveyVersion.id).where(SurveyVersion.survey_id == survey.id)
+        stmt = sa.select(Response.id, Response.unit_id).where(
+            Response.campaign_id == campaign.id, Response.survey_version_id.in_(versions))
     if unit is not None:
-        stmt = stmt.where(Response.unit_id.in_(subtree_ids(unit.id)))
+        stmt = stmt.where(Response.unit_id.in_(sa.select(subtree_cte(unit.id).c.id)))
     if kind:
         stmt = stmt.where(Response.unit_id.in_(sa.select(Unit.id).where(Unit.kind == kind)))
-    return stmt.subquery("scope_answers")
+    return stmt.subquery("scope_responses")
+
+
+def answer_rows(responses: sa.Subquery, role: str) -> sa.Subquery:
+    """The answer rows of ``responses``: ``response_id, unit_id, question_key, part,
+    repeat_index, value_choice, value_number, value_text``."""
+    if role == "worker_poll":
+        return poll_answer_rows(responses).subquery("scope_answers")
+    return (
+        sa.select(responses.c.id.label("response_id"), responses.c.unit_id, Answer.question_key,
+                  Answer.part, Answer.repeat_index, Answer.value_choice, Answer.value_number,
+                  Answer.value_text)
+        .join(Answer, Answer.response_id == responses.c.id)
+        .subquery("scope_answers")
+    )
 
 
 # --------------------------------------------------------------------------
@@ -294,20 +294,46 @@ def _figures(question, area, parent=None) -> QuestionFigures:
 
 @dataclass
 class _Tally:
-    """Per branch and question: what SQL counted."""
+    """Per branch and question: what SQL counted (summed over the branch's units)."""
 
-    n: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     number_n: int = 0
     number_sum: float = 0.0
     number_min: float | None = None
     number_max: float | None = None
-    distinct: int = 0
     baseline_n: int = 0
     baseline_sum: float = 0.0
     texts: int = 0
     respondents: int = 0
     units: int = 0
+
+    def add(self, other: _Tally) -> None:
+        for value, n in other.counts.items():
+            self.counts[value] = self.counts.get(value, 0) + n
+        self.number_n += other.number_n
+        self.number_sum += other.number_sum
+        self.baseline_n += other.baseline_n
+        self.baseline_sum += other.baseline_sum
+        self.texts += other.texts
+        self.respondents += other.respondents
+        self.units += other.units  # branches share no unit
+        for attr, pick in (("number_min", min), ("number_max", max)):
+            mine = getattr(other, attr)
+            if mine is not None:
+                theirs = getattr(self, attr)
+                setattr(self, attr, mine if theirs is None else pick(mine, theirs))
+
+
+def _multi_valued(definition: Definition, questions: list[QuestionFigures]) -> set[str]:
+    """Questions a response may answer with several rows: multiple choice, the questions of
+    a repeat group (a row each) and indicators (two parts); their respondents are counted
+    with COUNT(DISTINCT), the others' by their rows."""
+    multi = set()
+    for q in questions:
+        if q.type in (QType.MULTIPLE_CHOICE.value, QType.INDICATOR.value) or (
+                q.parent_key and q.type != QType.MATRIX.value):
+            multi.add(q.key)
+    return multi
 
 
 def survey_results(
@@ -328,31 +354,38 @@ def survey_results(
     # Splitting the anonymous poll by unit kind would publish a second partition of the same
     # people next to the tree's, and one could be subtracted from the other: not offered.
     kind = None if anonymous else filters.kind
-    rows = answer_rows(campaign, survey, role, unit=filters.unit, kind=kind)
+    responses = response_rows(campaign, survey, role, unit=filters.unit, kind=kind)
+    rows = answer_rows(responses, role)
     questions = question_list(definition, filters.area)
     keys = [q.key for q in questions]
+    number_keys = [q.key for q in questions if q.is_number]
 
     unit = filters.unit if breakdown else None
     grp = group_map(unit.id) if unit is not None else None
-    tallies, branch_totals = _tally(session, rows, keys, grp)
+    tallies = _tally(session, rows, keys, _multi_valued(definition, questions), grp)
+    # Responses and units per unit (a small table: one row a unit), from the responses.
+    unit_responses = dict(session.execute(
+        sa.select(responses.c.unit_id, sa.func.count()).group_by(responses.c.unit_id)).all())
+    branch_of = _branch_map(tree, unit)
     branches: list[Node] = []
+    per_branch: dict[int, int] = {}
+    for unit_id, n in unit_responses.items():
+        branch = branch_of(unit_id)
+        per_branch[branch] = per_branch.get(branch, 0) + n
     if unit is not None:
         candidates = [unit, *tree.children(unit)]
-        branches = [node for node in candidates if branch_totals.get(node.id, (0, 0))[0] > 0]
+        branches = [node for node in candidates if per_branch.get(node.id, 0) > 0]
 
-    # Branches partition the scope: a response, and a unit, is in exactly one of them.
-    total_responses = sum(n for n, _ in branch_totals.values())
-    total_units = sum(u for _, u in branch_totals.values())
-    medians = _medians(session, rows, [q.key for q in questions if q.is_number])
+    total_responses = sum(unit_responses.values())
+    total_units = sum(1 for n in unit_responses.values() if n)
+    frequencies = _frequencies(session, rows, number_keys)
     hidden_here: set[str] = set()
     if anonymous and filters.unit is not None:
         hidden_here = _hidden_by_ancestors(session, campaign, survey, tree, filters.unit, keys,
                                            threshold)
     for question in questions:
-        _fill(question, tallies, branches, unit, medians, anonymous, threshold,
-              question.key in hidden_here)
-    _fill_distributions(session, rows, [q for q in questions if q.is_number and not q.suppressed
-                                        and q.responses])
+        _fill(question, tallies, branches, unit, frequencies.get(question.key, []), anonymous,
+              threshold, question.key in hidden_here)
     shown_total = total_responses
     shown_units = total_units
     if anonymous and (_small(total_responses, threshold) or ALL_ANSWERS in hidden_here):
@@ -367,107 +400,163 @@ def _small(n: int, threshold: int) -> bool:
     return threshold > 1 and n < threshold
 
 
-def _tally(session: Session, rows: sa.Subquery, keys: list[str], grp: sa.CTE | None):
-    """Two grouped scans of the answer rows: values per (branch, question, part, choice), and
-    respondents and units per (branch, question). Without a breakdown, one branch (0)."""
-    branch = grp.c.grp if grp is not None else sa.literal(0)
-
-    def grouped(*columns):
-        stmt = sa.select(branch.label("grp"), *columns)
-        if grp is not None:
-            stmt = stmt.join_from(rows, grp, grp.c.unit_id == rows.c.unit_id)
-        else:
-            stmt = stmt.select_from(rows)
-        return stmt.where(rows.c.question_key.in_(keys))
-
-    values = grouped(
-        rows.c.question_key, rows.c.part, rows.c.value_choice,
-        sa.func.count().label("n"),
-        sa.func.count(rows.c.value_number).label("number_n"),
-        sa.func.sum(rows.c.value_number).label("number_sum"),
-        sa.func.min(rows.c.value_number).label("number_min"),
-        sa.func.max(rows.c.value_number).label("number_max"),
-        sa.func.count(sa.distinct(rows.c.value_number)).label("distinct"),
-        sa.func.count(rows.c.value_text).label("texts"),
-    ).group_by(sa.literal_column("grp"), rows.c.question_key, rows.c.part, rows.c.value_choice)
-    people = grouped(
-        rows.c.question_key,
-        sa.func.count(sa.distinct(rows.c.response_id)).label("respondents"),
-        sa.func.count(sa.distinct(rows.c.unit_id)).label("units"),
-    ).group_by(sa.literal_column("grp"), rows.c.question_key)
-    per_branch = grouped(sa.func.count(sa.distinct(rows.c.response_id)).label("responses"),
-                         sa.func.count(sa.distinct(rows.c.unit_id)).label("units"))
-    per_branch = per_branch.group_by(sa.literal_column("grp"))
-
-    tallies: dict[tuple[int, str], _Tally] = {}
-    for row in session.execute(values):
-        tally = tallies.setdefault((row.grp, row.question_key), _Tally())
-        if row.value_choice is not None:
-            tally.counts[row.value_choice] = tally.counts.get(row.value_choice, 0) + row.n
-        elif row.part == BASELINE:
-            tally.baseline_n += row.number_n
-            tally.baseline_sum += row.number_sum or 0.0
-        elif row.number_n:
-            tally.number_n += row.number_n
-            tally.number_sum += row.number_sum or 0.0
-            tally.number_min = row.number_min
-            tally.number_max = row.number_max
-            tally.distinct = row.distinct
-        tally.texts += row.texts
-    for row in session.execute(people):
-        tally = tallies.setdefault((row.grp, row.question_key), _Tally())
-        tally.respondents, tally.units = row.respondents, row.units
-    branch_totals = {row.grp: (row.responses, row.units) for row in session.execute(per_branch)}
-    if grp is None:
-        branch_totals = {0: branch_totals.get(0, (0, 0))}
-    return tallies, branch_totals
+def _branch_map(tree: Tree, unit: Node | None):
+    """unit id -> the branch it rolls up to under ``unit`` (itself for its own rows); all to
+    0 without a breakdown. Walks the units, which are few; answers stay in the database."""
+    if unit is None:
+        return lambda unit_id: 0
+    mapping = {unit.id: unit.id}
+    for child in tree.children(unit):
+        mapping[child.id] = child.id
+        for node in tree.descendants(child):
+            mapping[node.id] = child.id
+    return lambda unit_id: mapping.get(unit_id, unit.id)
 
 
-def _medians(session: Session, rows: sa.Subquery, keys: list[str]) -> dict[str, float]:
-    """The median of each number question's current values, by window functions."""
+def _tally(session: Session, rows: sa.Subquery, keys: list[str], multi: set[str],
+           grp: sa.CTE | None) -> dict[tuple[int, str], _Tally]:
+    """One grouped pass over the answer rows per (unit, question, part, choice), kept
+    (MATERIALIZED) and summed per branch in the same statement: counts, number sums and
+    extremes, texts, and how many units answered. Questions answered with several rows per
+    response get their respondents from a COUNT(DISTINCT) of their own."""
     if not keys:
         return {}
-    ranked = (
-        sa.select(
-            rows.c.question_key,
-            rows.c.value_number.label("v"),
-            sa.func.row_number().over(partition_by=rows.c.question_key,
-                                      order_by=rows.c.value_number).label("rn"),
-            sa.func.count().over(partition_by=rows.c.question_key).label("cnt"),
-        )
+    per_unit = (
+        sa.select(rows.c.unit_id, rows.c.question_key.label("key"), rows.c.part,
+                  rows.c.value_choice.label("choice"), sa.func.count().label("n"),
+                  sa.func.count(rows.c.value_number).label("number_n"),
+                  sa.func.sum(rows.c.value_number).label("number_sum"),
+                  sa.func.min(rows.c.value_number).label("number_min"),
+                  sa.func.max(rows.c.value_number).label("number_max"),
+                  sa.func.count(rows.c.value_text).label("texts"))
+        .where(rows.c.question_key.in_(keys))
+        .group_by(rows.c.unit_id, rows.c.question_key, rows.c.part, rows.c.value_choice)
+        .cte("per_unit").prefix_with("MATERIALIZED")
+    )
+    branch = grp.c.grp if grp is not None else sa.literal(0, sa.Integer)
+
+    def over_branches(*columns, by):
+        stmt = sa.select(branch.label("grp"), *columns)
+        if grp is not None:
+            stmt = stmt.join_from(per_unit, grp, grp.c.unit_id == per_unit.c.unit_id)
+            by = (grp.c.grp, *by)
+        else:
+            stmt = stmt.select_from(per_unit)
+        return stmt.group_by(*by)
+
+    values = over_branches(
+        sa.literal("v").label("what"), per_unit.c.key, per_unit.c.part, per_unit.c.choice,
+        sa.func.sum(per_unit.c.n), sa.func.sum(per_unit.c.number_n),
+        sa.func.sum(per_unit.c.number_sum), sa.func.min(per_unit.c.number_min),
+        sa.func.max(per_unit.c.number_max), sa.func.sum(per_unit.c.texts),
+        by=(per_unit.c.key, per_unit.c.part, per_unit.c.choice))
+    units = over_branches(
+        sa.literal("u").label("what"), per_unit.c.key, sa.cast(sa.null(), sa.String),
+        sa.cast(sa.null(), sa.String), sa.func.count(sa.distinct(per_unit.c.unit_id)),
+        sa.literal(0, sa.Integer), sa.cast(sa.null(), sa.Float), sa.cast(sa.null(), sa.Float),
+        sa.cast(sa.null(), sa.Float), sa.literal(0, sa.Integer),
+        by=(per_unit.c.key,))
+    tallies: dict[tuple[int, str], _Tally] = {}
+    for (group, what, key, part, choice, n, number_n, number_sum, number_min, number_max,
+         texts) in session.execute(sa.union_all(values, units)):
+        tally = tallies.setdefault((group, key), _Tally())
+        n = int(n or 0)
+        if what == "u":
+            tally.units = n
+            continue
+        if choice is not None:
+            tally.counts[choice] = tally.counts.get(choice, 0) + n
+        elif part == BASELINE:
+            tally.baseline_n += int(number_n or 0)
+            tally.baseline_sum += float(number_sum or 0)
+        elif number_n:
+            tally.number_n += int(number_n)
+            tally.number_sum += float(number_sum or 0)
+            tally.number_min = None if number_min is None else float(number_min)
+            tally.number_max = None if number_max is None else float(number_max)
+        tally.texts += int(texts or 0)
+        if key not in multi and part != BASELINE:
+            tally.respondents += n  # one row per response
+    wanted = [key for key in keys if key in multi]
+    if wanted:
+        distinct = sa.select(branch.label("grp"), rows.c.question_key,
+                             sa.func.count(sa.distinct(rows.c.response_id)))
+        if grp is not None:
+            distinct = distinct.join_from(rows, grp, grp.c.unit_id == rows.c.unit_id)
+        distinct = distinct.where(rows.c.question_key.in_(wanted)).group_by(
+            *((grp.c.grp,) if grp is not None else ()), rows.c.question_key)
+        for group, key, n in session.execute(distinct):
+            tallies.setdefault((group, key), _Tally()).respondents = int(n)
+    return tallies
+
+
+def _frequencies(session: Session, rows: sa.Subquery,
+                 keys: list[str]) -> dict[str, list[tuple[float, int]]]:
+    """For each number question, how many answers gave each value (its current part), in
+    order: the median and the distribution are read off this table of counts."""
+    if not keys:
+        return {}
+    stmt = (
+        sa.select(rows.c.question_key, rows.c.value_number, sa.func.count())
         .where(rows.c.question_key.in_(keys), rows.c.value_number.is_not(None),
                sa.or_(rows.c.part.is_(None), rows.c.part != BASELINE))
-        .subquery("ranked")
+        .group_by(rows.c.question_key, rows.c.value_number)
+        .order_by(rows.c.question_key, rows.c.value_number)
     )
-    middle = sa.or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2)
-    stmt = (sa.select(ranked.c.question_key, sa.func.avg(ranked.c.v)).where(middle)
-            .group_by(ranked.c.question_key))
-    return {key: float(value) for key, value in session.execute(stmt)}
+    result: dict[str, list[tuple[float, int]]] = {}
+    for key, value, n in session.execute(stmt):
+        result.setdefault(key, []).append((float(value), n))
+    return result
+
+
+def _median(pairs: list[tuple[float, int]]) -> float | None:
+    """The median of values given with their counts (sorted by value)."""
+    total = sum(n for _, n in pairs)
+    if not total:
+        return None
+
+    def nth(index: int) -> float:  # 1-based position in the sorted answers
+        seen = 0
+        for value, n in pairs:
+            seen += n
+            if seen >= index:
+                return value
+        return pairs[-1][0]
+
+    return (nth((total + 1) // 2) + nth((total + 2) // 2)) / 2
+
+
+def _distribution(pairs: list[tuple[float, int]]) -> list[Bin]:
+    """Value by value when there are few whole values, otherwise bins of equal, round width."""
+    if not pairs:
+        return []
+    low, high = pairs[0][0], pairs[-1][0]
+    whole = all(value.is_integer() for value, _ in pairs)
+    if whole and high - low < MAX_DISTINCT_VALUES or len(pairs) <= MAX_DISTINCT_VALUES // 2:
+        return [Bin(value, value, n) for value, n in pairs]
+    step = _nice_step(high - low)
+    start = math.floor(low / step) * step
+    edges = [start + step * i for i in range(BINS + 2)]
+    while edges[-2] > high:  # no empty bin at the end
+        edges.pop()
+    bins = [Bin(edges[i], edges[i + 1], 0) for i in range(len(edges) - 1)]
+    counts = [0] * len(bins)
+    for value, n in pairs:
+        index = min(int((value - start) // step), len(bins) - 1)
+        counts[index] += n
+    return [Bin(b.low, b.high, n) for b, n in zip(bins, counts, strict=True)]
 
 
 def _fill(question: QuestionFigures, tallies, branches: list[Node], unit: Node | None,
-          medians: dict[str, float], anonymous: bool, threshold: int, hidden: bool) -> None:
+          frequencies: list[tuple[float, int]], anonymous: bool, threshold: int,
+          hidden: bool) -> None:
     """Turn the branches' tallies into the question's figures (summing the branches, which
     partition the scope), with suppression for the anonymous poll."""
     keys = [node.id for node in branches] if unit is not None else [0]
     own = [tallies.get((k, question.key)) or _Tally() for k in keys]
     total = _Tally()
     for tally in own:
-        total.respondents += tally.respondents
-        total.units += tally.units
-        for value, n in tally.counts.items():
-            total.counts[value] = total.counts.get(value, 0) + n
-        total.number_n += tally.number_n
-        total.number_sum += tally.number_sum
-        total.baseline_n += tally.baseline_n
-        total.baseline_sum += tally.baseline_sum
-        total.texts += tally.texts
-        total.distinct = max(total.distinct, tally.distinct)
-        for attr, pick in (("number_min", min), ("number_max", max)):
-            mine = getattr(tally, attr)
-            if mine is not None:
-                theirs = getattr(total, attr)
-                setattr(total, attr, mine if theirs is None else pick(mine, theirs))
+        total.add(tally)
     values = [c.value for c in question.choices]
     safe: SafeBreakdown | None = None
     if anonymous:
@@ -492,12 +581,11 @@ def _fill(question: QuestionFigures, tallies, branches: list[Node], unit: Node |
                 {v: total.counts.get(v, 0) for v in values})
     elif question.is_number and not hidden:
         question.mean = total.number_sum / total.number_n if total.number_n else None
-        question.median = medians.get(question.key)
+        question.median = _median(frequencies)
         question.minimum, question.maximum = total.number_min, total.number_max
         if total.baseline_n:
             question.baseline_mean = total.baseline_sum / total.baseline_n
-        question.distribution = [] if total.number_n else None
-        question.distinct_values = total.distinct
+        question.distribution = _distribution(frequencies) if total.number_n else None
     elif question.is_text:
         question.text_count = None if hidden else total.texts
     if unit is None:
@@ -518,74 +606,20 @@ def _fill(question: QuestionFigures, tallies, branches: list[Node], unit: Node |
 
 def _scale_mean_median(counts: dict[str, int]) -> tuple[float | None, float | None]:
     """Mean and median of a scale from its counts per value (already aggregated by SQL)."""
-    pairs = sorted((int(v), n) for v, n in counts.items() if n)
+    pairs = sorted((float(v), n) for v, n in counts.items() if n)
     total = sum(n for _, n in pairs)
     if not total:
         return None, None
-    mean = sum(v * n for v, n in pairs) / total
-
-    def nth(index: int) -> int:  # 1-based position in the sorted answers
-        seen = 0
-        for value, n in pairs:
-            seen += n
-            if seen >= index:
-                return value
-        return pairs[-1][0]
-
-    median = (nth((total + 1) // 2) + nth((total + 2) // 2)) / 2
-    return mean, median
+    return sum(v * n for v, n in pairs) / total, _median(pairs)
 
 
 def _nice_step(span: float) -> float:
-    raw = span / BINS
+    raw = max(span, 1e-9) / BINS
     magnitude = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if raw <= factor * magnitude:
             return factor * magnitude
     return 10 * magnitude
-
-
-def _fill_distributions(session: Session, rows: sa.Subquery,
-                        questions: list[QuestionFigures]) -> None:
-    """Each number question's distribution: counts per value when there are few values,
-    otherwise per bin of equal width; one grouped query for each of the two."""
-    current = sa.or_(rows.c.part.is_(None), rows.c.part != BASELINE)
-    few = [q for q in questions if q.distinct_values <= MAX_DISTINCT_VALUES]
-    many = [q for q in questions if q not in few and q.minimum is not None]
-    if few:
-        stmt = (
-            sa.select(rows.c.question_key, rows.c.value_number, sa.func.count())
-            .where(rows.c.question_key.in_([q.key for q in few]),
-                   rows.c.value_number.is_not(None), current)
-            .group_by(rows.c.question_key, rows.c.value_number)
-            .order_by(rows.c.question_key, rows.c.value_number)
-        )
-        by_key = {q.key: q for q in few}
-        for key, value, n in session.execute(stmt):
-            by_key[key].distribution.append(Bin(value, value, n))
-    if many:
-        edges: dict[str, list[float]] = {}
-        cases = []
-        for q in many:
-            step = _nice_step(q.maximum - q.minimum)
-            start = math.floor(q.minimum / step) * step
-            inner = [start + step * i for i in range(1, BINS + 2) if start + step * i <= q.maximum]
-            edges[q.key] = [start, *inner, start + step * (len(inner) + 1)]
-            bucket = sum((sa.case((rows.c.value_number >= edge, 1), else_=0) for edge in inner),
-                         sa.literal(0))
-            cases.append((rows.c.question_key == q.key, bucket))
-        bucket = sa.case(*cases, else_=0).label("bucket")
-        stmt = (
-            sa.select(rows.c.question_key, bucket, sa.func.count())
-            .where(rows.c.question_key.in_(list(edges)), rows.c.value_number.is_not(None),
-                   current)
-            .group_by(rows.c.question_key, sa.literal_column("bucket"))
-        )
-        counted = {(key, index): n for key, index, n in session.execute(stmt)}
-        for q in many:
-            bounds = edges[q.key]
-            q.distribution = [Bin(bounds[i], bounds[i + 1], counted.get((q.key, i), 0))
-                              for i in range(len(bounds) - 1)]
 
 
 def _hidden_by_ancestors(session: Session, campaign: Campaign, survey: Survey, tree: Tree,
@@ -594,7 +628,7 @@ def _hidden_by_ancestors(session: Session, campaign: Campaign, survey: Survey, t
     breakdown of a unit above it (else its figures and theirs could be subtracted)."""
     hidden: set[str] = set()
     path = [*tree.ancestors(unit), unit]
-    source = campaign_poll_answers(survey.id, campaign.id)
+    source = answer_rows(campaign_poll_responses(survey.id, campaign.id).subquery(), "worker_poll")
     for parent, child in zip(path, path[1:], strict=False):
         grp = group_map(parent.id)
         joined = sa.select(grp.c.grp).join_from(source, grp, grp.c.unit_id == source.c.unit_id)
@@ -658,8 +692,9 @@ def text_answers(session: Session, campaign: Campaign, results: SurveyResults, k
     answers: list[TextAnswer] = []
     if total:
         filters = results.filters
-        rows = answer_rows(campaign, results.survey, results.role, unit=filters.unit,
-                           kind=None if results.anonymous else filters.kind)
+        responses = response_rows(campaign, results.survey, results.role, unit=filters.unit,
+                                  kind=None if results.anonymous else filters.kind)
+        rows = answer_rows(responses, results.role)
         stmt = (
             sa.select(rows.c.value_text, Unit.name, rows.c.response_id)
             .join(Unit, Unit.id == rows.c.unit_id, isouter=True)

@@ -91,12 +91,11 @@ def load_tree(session: Session) -> Tree:
     return Tree([Node(*row) for row in rows])
 
 
-def subtree_ids(unit_id: int) -> sa.Select:
+def subtree_cte(unit_id: int) -> sa.CTE:
     """SQL: ``unit_id`` and the ids of every unit under it (a recursive CTE, both engines)."""
     tree = sa.select(Unit.id.label("id")).where(Unit.id == unit_id).cte(
         "subtree", recursive=True)
-    tree = tree.union_all(sa.select(Unit.id).where(Unit.parent_id == tree.c.id))
-    return sa.select(tree.c.id)
+    return tree.union_all(sa.select(Unit.id).where(Unit.parent_id == tree.c.id))
 
 
 def group_map(unit_id: int) -> sa.CTE:

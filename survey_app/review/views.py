@@ -3,10 +3,11 @@ admin's audit log. Views parse the request, call one service, and render."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from babel import Locale
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,14 +45,26 @@ def _page_number(name: str = "page") -> int:
 
 @bp.app_template_filter("review_num")
 def review_num(value, digits: int = 1) -> str:
-    """1250.5 → "1.250,5" in Vietnamese; "—" for a missing or hidden figure."""
+    """1250.5 → "1.250,5" in Vietnamese (1,250.5 in English); "—" for a missing or hidden
+    figure. A results page prints thousands of figures: Babel's separators are looked up
+    once per locale, not per figure."""
     if value is None:
         return "—"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, float):
-        value = round(value, digits)
-    return format_decimal(value)
+    separators = g.get("review_separators")
+    if separators is None:  # looked up once per request: thousands of figures on a page
+        separators = g.review_separators = _separators(current_locale())
+    group, decimal = separators
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{round(value, digits):,.{digits}f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{int(value):,}"
+    return text.translate({ord(","): group, ord("."): decimal})
+
+
+@functools.cache
+def _separators(locale: str) -> tuple[str, str]:
+    symbols = Locale.parse(locale).number_symbols["latn"]
+    return symbols["group"], symbols["decimal"]
 
 
 @bp.app_template_filter("review_signed")
@@ -199,11 +212,17 @@ def review(key: str):
     services.record_view(db.session, campaign, tab, actor=current_user, unit=unit,
                          survey=role if tab == "results" else None, area=area)
     db.session.commit()
+    # Each unit on the page links to the same page scoped to it: built once per unit.
+    here = {"survey": role, "area": area or "", "kind": kind or ""}
+    unit_links = {
+        node.code: url_for(".review", key=key, tab=tab, unit=node.code, **here)
+        for node in [*tree.ancestors(unit), unit, *tree.children(unit)]
+    }
     return render_template(
         "review/review.html", campaign=campaign, config=config, titles=titles, area=area,
         unit=unit, kind=kind, tab=tab, role=role, tree=tree, path=tree.ancestors(unit),
         children=tree.children(unit), kinds=results_service.filter_kinds(),
-        writable=findings_service.writable_areas(current_user, config),
+        writable=findings_service.writable_areas(current_user, config), unit_links=unit_links,
         threshold=_threshold(), locale=current_locale(), **context)
 
 
