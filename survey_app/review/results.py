@@ -7,10 +7,11 @@ area, unit kind and unit, where a unit includes every unit under it; and the num
 responses and units behind every figure.
 
 Every figure is an aggregate computed by SQL over the answer rows: one grouped pass per
-(unit, question, part, choice), kept as a MATERIALIZED CTE and summed per branch in the same
-statement (counts, sums, extremes, units that answered); a COUNT(DISTINCT) for questions a
-response answers with several rows; and a count per value for number questions, off which
-their median and distribution are read. No response is loaded into Python to be counted.
+(unit, question, part, choice, and value for number questions), kept as a MATERIALIZED CTE
+and summed in the same statement per branch (counts, sums, extremes, units that answered)
+and per value of each number question (its median and distribution are read off that); and
+a COUNT(DISTINCT) for the questions a response answers with several rows. No response is
+loaded into Python to be counted.
 The scope is the chosen unit's subtree (a recursive CTE); branches are the units directly
 under it, each with everything under it (``tree.group_map``), and partition the scope, so
 the scope's figures are the sums of its branches'.
@@ -362,7 +363,8 @@ def survey_results(
 
     unit = filters.unit if breakdown else None
     grp = group_map(unit.id) if unit is not None else None
-    tallies = _tally(session, rows, keys, _multi_valued(definition, questions), grp)
+    tallies, frequencies = _tally(session, rows, keys, _multi_valued(definition, questions),
+                                  number_keys, grp)
     # Responses and units per unit (a small table: one row a unit), from the responses.
     unit_responses = dict(session.execute(
         sa.select(responses.c.unit_id, sa.func.count()).group_by(responses.c.unit_id)).all())
@@ -378,7 +380,6 @@ def survey_results(
 
     total_responses = sum(unit_responses.values())
     total_units = sum(1 for n in unit_responses.values() if n)
-    frequencies = _frequencies(session, rows, number_keys)
     hidden_here: set[str] = set()
     if anonymous and filters.unit is not None:
         hidden_here = _hidden_by_ancestors(session, campaign, survey, tree, filters.unit, keys,
@@ -414,23 +415,30 @@ def _branch_map(tree: Tree, unit: Node | None):
 
 
 def _tally(session: Session, rows: sa.Subquery, keys: list[str], multi: set[str],
-           grp: sa.CTE | None) -> dict[tuple[int, str], _Tally]:
-    """One grouped pass over the answer rows per (unit, question, part, choice), kept
-    (MATERIALIZED) and summed per branch in the same statement: counts, number sums and
-    extremes, texts, and how many units answered. Questions answered with several rows per
-    response get their respondents from a COUNT(DISTINCT) of their own."""
+           number_keys: list[str], grp: sa.CTE | None
+           ) -> tuple[dict[tuple[int, str], _Tally], dict[str, list[tuple[float, int]]]]:
+    """One grouped pass over the answer rows per (unit, question, part, choice, and value for
+    number questions), kept (MATERIALIZED) and summed in the same statement: per branch the
+    counts, number sums and extremes, texts and how many units answered; per number question
+    how many answers gave each value (its median and distribution are read off that). The
+    questions a response answers with several rows get their respondents from a
+    COUNT(DISTINCT) of their own."""
     if not keys:
-        return {}
+        return {}, {}
+    current = sa.or_(rows.c.part.is_(None), rows.c.part != BASELINE)
+    value = sa.case((sa.and_(rows.c.question_key.in_(number_keys or [""]), current),
+                     rows.c.value_number)).label("value")
     per_unit = (
         sa.select(rows.c.unit_id, rows.c.question_key.label("key"), rows.c.part,
-                  rows.c.value_choice.label("choice"), sa.func.count().label("n"),
+                  rows.c.value_choice.label("choice"), value, sa.func.count().label("n"),
                   sa.func.count(rows.c.value_number).label("number_n"),
                   sa.func.sum(rows.c.value_number).label("number_sum"),
                   sa.func.min(rows.c.value_number).label("number_min"),
                   sa.func.max(rows.c.value_number).label("number_max"),
                   sa.func.count(rows.c.value_text).label("texts"))
         .where(rows.c.question_key.in_(keys))
-        .group_by(rows.c.unit_id, rows.c.question_key, rows.c.part, rows.c.value_choice)
+        .group_by(rows.c.unit_id, rows.c.question_key, rows.c.part, rows.c.value_choice,
+                  sa.literal_column("value"))
         .cte("per_unit").prefix_with("MATERIALIZED")
     )
     branch = grp.c.grp if grp is not None else sa.literal(0, sa.Integer)
@@ -456,11 +464,24 @@ def _tally(session: Session, rows: sa.Subquery, keys: list[str], multi: set[str]
         sa.literal(0, sa.Integer), sa.cast(sa.null(), sa.Float), sa.cast(sa.null(), sa.Float),
         sa.cast(sa.null(), sa.Float), sa.literal(0, sa.Integer),
         by=(per_unit.c.key,))
+    frequencies = (
+        sa.select(sa.literal(0, sa.Integer).label("grp"), sa.literal("f").label("what"),
+                  per_unit.c.key, sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.String),
+                  sa.func.sum(per_unit.c.n), sa.literal(0, sa.Integer), per_unit.c.value,
+                  sa.cast(sa.null(), sa.Float), sa.cast(sa.null(), sa.Float),
+                  sa.literal(0, sa.Integer))
+        .select_from(per_unit).where(per_unit.c.value.is_not(None))
+        .group_by(per_unit.c.key, per_unit.c.value)
+    )
     tallies: dict[tuple[int, str], _Tally] = {}
+    counts_per_value: dict[str, list[tuple[float, int]]] = {}
     for (group, what, key, part, choice, n, number_n, number_sum, number_min, number_max,
-         texts) in session.execute(sa.union_all(values, units)):
-        tally = tallies.setdefault((group, key), _Tally())
+         texts) in session.execute(sa.union_all(values, units, frequencies)):
         n = int(n or 0)
+        if what == "f":
+            counts_per_value.setdefault(key, []).append((float(number_sum), n))
+            continue
+        tally = tallies.setdefault((group, key), _Tally())
         if what == "u":
             tally.units = n
             continue
@@ -487,26 +508,9 @@ def _tally(session: Session, rows: sa.Subquery, keys: list[str], multi: set[str]
             *((grp.c.grp,) if grp is not None else ()), rows.c.question_key)
         for group, key, n in session.execute(distinct):
             tallies.setdefault((group, key), _Tally()).respondents = int(n)
-    return tallies
-
-
-def _frequencies(session: Session, rows: sa.Subquery,
-                 keys: list[str]) -> dict[str, list[tuple[float, int]]]:
-    """For each number question, how many answers gave each value (its current part), in
-    order: the median and the distribution are read off this table of counts."""
-    if not keys:
-        return {}
-    stmt = (
-        sa.select(rows.c.question_key, rows.c.value_number, sa.func.count())
-        .where(rows.c.question_key.in_(keys), rows.c.value_number.is_not(None),
-               sa.or_(rows.c.part.is_(None), rows.c.part != BASELINE))
-        .group_by(rows.c.question_key, rows.c.value_number)
-        .order_by(rows.c.question_key, rows.c.value_number)
-    )
-    result: dict[str, list[tuple[float, int]]] = {}
-    for key, value, n in session.execute(stmt):
-        result.setdefault(key, []).append((float(value), n))
-    return result
+    for pairs in counts_per_value.values():
+        pairs.sort()
+    return tallies, counts_per_value
 
 
 def _median(pairs: list[tuple[float, int]]) -> float | None:
