@@ -114,3 +114,12 @@ def test_the_district_and_the_province_agree(db, loaded):
     assert row.responses == district.question("a13_muc_do").responses
     number = district.question("a13_kiem_tra_so")
     assert number.distribution and sum(b.count for b in number.distribution) == number.responses
+
+
+def test_without_jit_lasts_for_the_transaction_on_postgresql(db):
+    results.without_jit(db.session)  # on SQLite: nothing to do, nothing raised
+    if db.engine.dialect.name != "postgresql":
+        return
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+    db.session.commit()
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "on"
