@@ -140,3 +140,15 @@ def test_audit_log_records_views_exports_and_decisions(client, db, review, login
     assert "bantochuc" in decided and "Cần nêu số thỏa ước" in decided
     assert "review." not in decided
     assert "Không có mục nào khớp" in listed("/admin/audit?from=2999-01-01")
+
+
+def test_pages_read_in_english_too(client, review, login):
+    login(review["cspl"])
+    client.set_cookie("lang", "en")
+    for path, words in ((f"{BASE}/review", "Results and data appendix"),
+                        (f"{BASE}/review?tab=appendix", "have sent their report"),
+                        (f"{BASE}/findings", "New finding"), (f"{BASE}/signoff", "Sign-off")):
+        html = client.get(path).get_data(as_text=True)
+        assert words in html, path
+    report = client.get(f"{BASE}/report/1.3").get_data(as_text=True)
+    assert "Print" in report and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in report  # the document

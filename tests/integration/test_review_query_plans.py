@@ -116,10 +116,12 @@ def test_the_district_and_the_province_agree(db, loaded):
     assert number.distribution and sum(b.count for b in number.distribution) == number.responses
 
 
-def test_without_jit_lasts_for_the_transaction_on_postgresql(db):
-    results.without_jit(db.session)  # on SQLite: nothing to do, nothing raised
+def test_report_settings_last_for_the_transaction_on_postgresql(db):
+    results.tune_for_reports(db.session)  # on SQLite: nothing to do, nothing raised
     if db.engine.dialect.name != "postgresql":
         return
     assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+    assert db.session.execute(sa.text("SHOW work_mem")).scalar() == results.REPORT_WORK_MEM
     db.session.commit()
     assert db.session.execute(sa.text("SHOW jit")).scalar() == "on"
+    assert db.session.execute(sa.text("SHOW work_mem")).scalar() != results.REPORT_WORK_MEM

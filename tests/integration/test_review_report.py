@@ -123,6 +123,9 @@ def test_the_poll_stays_suppressed_in_the_docx(db, nq20, review):
     _, doc = docx_of(db, nq20)
     joined = "\n".join(texts(doc))
     assert "Ý kiến của đoàn viên, người lao động (14 phiếu):" in joined
+    # a poll question too few people answered is said to be hidden, with no figure
+    assert "Anh/Chị có được hỗ trợ về chỗ ở hoặc gửi trẻ không?: ẩn (dưới 5 người trả lời)." \
+        in joined
     # TP Kon Tum's 3 + 5 workers are shown only pooled with Đắk Hà's, never on their own
     assert "Công ty TNHH May mặc" not in joined
 
