@@ -33,11 +33,11 @@ def plan(db, campaign, codes, team_name="Đoàn 1", day=date(2017, 9, 12)):
 def test_team_has_leader_and_members_who_are_inspectors(db, nq20, make_user, team):
     assert [u.username for u in team.members] == ["thanh-vien", "to-truong"]
     office = make_user("office", username="van-phong")
-    with pytest.raises(services.PlanError, match="not an inspector"):
+    with pytest.raises(services.PlanError, match="không phải cán bộ kiểm tra"):
         services.create_team(db.session, nq20, "Đoàn 2", office.username)
-    with pytest.raises(services.PlanError, match="no user"):
+    with pytest.raises(services.PlanError, match="Không có người dùng"):
         services.create_team(db.session, nq20, "Đoàn 2", "ai-do")
-    with pytest.raises(services.PlanError, match="already a team"):
+    with pytest.raises(services.PlanError, match="Đã có đoàn tên"):
         services.create_team(db.session, nq20, " Đoàn  1 ", "to-truong")
     db.session.rollback()
     assert db.session.scalar(select(func.count(InspectionTeam.id))) == 1
@@ -46,10 +46,10 @@ def test_team_has_leader_and_members_who_are_inspectors(db, nq20, make_user, tea
 @pytest.mark.parametrize(
     ("code", "team_name", "day", "fragment"),
     [
-        ("KT-TPKT", "Đoàn 1", date(2017, 8, 31), "inspection window"),
-        ("KT-TPKT", "Đoàn 1", date(2017, 10, 1), "inspection window"),
-        ("NOPE", "Đoàn 1", date(2017, 9, 5), "no unit"),
-        ("KT-TPKT", "Đoàn 9", date(2017, 9, 5), "no team"),
+        ("KT-TPKT", "Đoàn 1", date(2017, 8, 31), "trong thời gian kiểm tra"),
+        ("KT-TPKT", "Đoàn 1", date(2017, 10, 1), "trong thời gian kiểm tra"),
+        ("NOPE", "Đoàn 1", date(2017, 9, 5), "Không có đơn vị nào có mã"),
+        ("KT-TPKT", "Đoàn 9", date(2017, 9, 5), "không có đoàn"),
     ],
 )
 def test_bad_visits_are_refused_and_nothing_is_saved(db, nq20, team, code, team_name, day,
@@ -68,7 +68,7 @@ def test_window_edges_are_inside(db, nq20, team):
 
 def test_a_unit_is_planned_once(db, nq20, team):
     plan(db, nq20, ["KT-TPKT"])
-    with pytest.raises(services.PlanError, match="already in the plan"):
+    with pytest.raises(services.PlanError, match="đã có trong kế hoạch"):
         services.add_visit(db.session, nq20, "KT-TPKT", "Đoàn 1", date(2017, 9, 20))
 
 

@@ -82,7 +82,7 @@ def test_grace_days_keep_a_report_on_time(db, nq20, reporter):
 
 
 def test_nothing_is_sent_before_the_campaign_starts(db, nq20, reporter):
-    with pytest.raises(services.ReportError, match="from 01/08/2017"):
+    with pytest.raises(services.ReportError, match="từ ngày 01/08/2017"):
         send(db, nq20, reporter, "MAU-CDCS-DAKHA01", day=date(2017, 7, 31),
              answers={**ANSWERS, "ngay_hoi_nghi": "2017-07-28"})
 
@@ -95,7 +95,7 @@ def test_return_with_reason_and_resubmit_keeps_the_history(db, nq20, reporter, d
     target = unit(db, "MAU-CDCS-DAKHA01")
     access = services.access_to(db.session, district, target)
     assert access == services.Access.REVIEW
-    with pytest.raises(services.ReportError, match="why"):
+    with pytest.raises(services.ReportError, match="ghi lý do"):
         services.return_report(db.session, nq20, target, "  ", user=district, access=access)
     services.return_report(db.session, nq20, target, "Thiếu số liệu đoàn viên ngoài nhà nước",
                            user=district, access=access)
@@ -103,7 +103,7 @@ def test_return_with_reason_and_resubmit_keeps_the_history(db, nq20, reporter, d
     report = services.report_of(db.session, nq20, target)
     assert report.state == "returned" and "ngoài nhà nước" in report.return_reason
     assert statuses(db, nq20, date(2017, 10, 5))["MAU-CDCS-DAKHA01"] == ReportStatus.RETURNED
-    with pytest.raises(services.ReportError, match="returned"):
+    with pytest.raises(services.ReportError, match="đã bị trả lại"):
         send(db, nq20, reporter, "MAU-CDCS-DAKHA01", response_id=first)
     db.session.rollback()
     second = uuid.uuid4()
@@ -123,7 +123,7 @@ def test_return_with_reason_and_resubmit_keeps_the_history(db, nq20, reporter, d
 
 def test_a_sent_report_cannot_be_changed_or_sent_again_with_another_id(db, nq20, reporter):
     send(db, nq20, reporter, "MAU-CDCS-DAKHA01")
-    with pytest.raises(services.ReportError, match="ask the upper level"):
+    with pytest.raises(services.ReportError, match="đề nghị cấp trên trả lại"):
         send(db, nq20, reporter, "MAU-CDCS-DAKHA01")
 
 
