@@ -31,16 +31,24 @@ class Perm(StrEnum):
     VISITS_CONDUCT = "fieldwork:visits:conduct"
     REPORTS_FILE = "reports:units:file"
     REPORTS_READ = "reports:units:read"
+    REVIEW_READ = "review:results:read"
+    FINDINGS_WRITE = "review:findings:write"
+    FINDINGS_DECIDE = "review:findings:decide"
+    AUDIT_VIEW = "admin:audit:view"
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.OFFICE: frozenset(
         {Perm.UNITS_VIEW, Perm.SURVEYS_PREVIEW, Perm.SURVEYS_RESPOND, Perm.RESPONSES_VIEW,
-         Perm.POLLS_MANAGE, Perm.PLAN_MANAGE, Perm.REPORTS_READ}
+         Perm.POLLS_MANAGE, Perm.PLAN_MANAGE, Perm.REPORTS_READ, Perm.REVIEW_READ}
     ),
-    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW, Perm.REPORTS_READ}),
-    Role.REVIEWER: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW, Perm.REPORTS_READ}),
+    # Findings: a department writes those of its own areas (review.findings decides which);
+    # only Ban Tổ chức approves or returns them.
+    Role.ORGANIZATION: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW, Perm.REPORTS_READ,
+                                  Perm.REVIEW_READ, Perm.FINDINGS_DECIDE}),
+    Role.REVIEWER: frozenset({Perm.UNITS_VIEW, Perm.RESPONSES_VIEW, Perm.REPORTS_READ,
+                              Perm.REVIEW_READ, Perm.FINDINGS_WRITE}),
     Role.INSPECTOR: frozenset({Perm.SURVEYS_RESPOND, Perm.VISITS_CONDUCT}),
     # A reporter reads the reports of the units under its own (reports.services decides).
     Role.REPORTER: frozenset({Perm.SURVEYS_RESPOND, Perm.REPORTS_FILE, Perm.REPORTS_READ}),

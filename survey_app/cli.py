@@ -408,11 +408,14 @@ def register_commands(app: Flask) -> None:
     from survey_app.campaigns.cli import campaigns_group
     from survey_app.fieldwork.cli import plan_group
     from survey_app.reports.cli import reports_group
+    from survey_app.review.cli import findings_group, review_group
 
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(campaigns_group)
     app.cli.add_command(plan_group)
     app.cli.add_command(reports_group)
+    app.cli.add_command(review_group)
+    app.cli.add_command(findings_group)
     app.cli.add_command(polls_group)
     app.cli.add_command(surveys_group)
     app.cli.add_command(units_group)

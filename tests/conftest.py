@@ -106,9 +106,18 @@ def empty_all_tables(engine) -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             return
+        # Append-only tables refuse DELETE by trigger (finding history): lift the triggers
+        # for the wipe inside this transaction and put them back as they were.
+        triggers = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+        ).all()
+        for name, _sql in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
         for table in reversed(tables):
             conn.execute(table.delete())
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
 
 
 @pytest.fixture

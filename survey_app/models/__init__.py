@@ -11,6 +11,7 @@ from survey_app.models.campaigns import (
     ReportEvent,
     UnitReport,
 )
+from survey_app.models.findings import Finding, FindingEvent
 from survey_app.models.health import Heartbeat
 from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.responses import Answer, Channel, Response
@@ -25,6 +26,8 @@ __all__ = [
     "Campaign",
     "Channel",
     "Department",
+    "Finding",
+    "FindingEvent",
     "Heartbeat",
     "InspectionTeam",
     "InspectionVisit",

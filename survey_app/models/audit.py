@@ -12,6 +12,8 @@ from survey_app.models.base import Base, UTCDateTime, utcnow
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    #: The admin's audit page filters by action (a prefix) and lists newest first.
+    __table_args__ = (sa.Index("ix_audit_events_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

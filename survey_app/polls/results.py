@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey_app.models.polls import PollAnswer, PollResponse
+from survey_app.models.polls import PollAnswer, PollLink, PollResponse
 from survey_app.models.surveys import Survey, SurveyVersion
 from survey_app.models.units import Unit
 from survey_app.polls.suppression import Breakdown, SafeBreakdown, suppress
@@ -367,3 +367,35 @@ def _texts_sheet(sheet, results: PollResults, locale: str, words: SheetTexts) ->
                 sheet.append(safe_row(sheet, [label, group.name, group.code, answer]))
     for letter, width in zip("ABCD", (36, 36, 18, 80), strict=True):
         sheet.column_dimensions[letter].width = width
+
+
+def _shown(cell, mark: str):
+    return mark if cell.hidden else cell.value
+
+
+def campaign_poll_responses(survey_id: int, campaign_id: int):
+    """The anonymous responses given through a campaign's poll links for ``survey_id``:
+    ``select(id, unit_id)`` (more conditions and joins may be added to it).
+
+    The review pages (``review.results``) count these in SQL and show them only through
+    ``suppression``; with ``poll_answer_rows`` this is the one place outside this module's
+    own queries that says where poll answers are stored (``poll_responses``, apart from
+    staff responses, under random keys).
+    """
+    return (
+        select(PollResponse.id, PollResponse.unit_id)
+        .join(PollLink, PollLink.id == PollResponse.poll_link_id)
+        .where(PollLink.campaign_id == campaign_id, PollLink.survey_id == survey_id)
+    )
+
+
+def poll_answer_rows(responses):
+    """The answer rows of poll ``responses`` (a subquery with ``id, unit_id``):
+    ``response_id, unit_id, question_key, part, repeat_index, value_choice, value_number,
+    value_text``."""
+    return (
+        select(responses.c.id.label("response_id"), responses.c.unit_id,
+               PollAnswer.question_key, PollAnswer.part, PollAnswer.repeat_index,
+               PollAnswer.value_choice, PollAnswer.value_number, PollAnswer.value_text)
+        .join(PollAnswer, PollAnswer.response_id == responses.c.id)
+    )

@@ -60,6 +60,18 @@ EXPECTED: dict[str, str | set[str]] = {
     "campaigns.admin_campaigns": {"admin"},
     "campaigns.sync_campaigns": {"admin"},
     "campaigns.new_campaign": {"admin"},
+    "review.review": STAFF,
+    "review.findings": STAFF,
+    "review.show_finding": STAFF,
+    "review.create_finding": {"admin", "reviewer"},
+    "review.edit_finding": {"admin", "reviewer"},
+    "review.submit_finding": {"admin", "reviewer"},
+    "review.approve_finding": {"admin", "organization"},
+    "review.return_finding": {"admin", "organization"},
+    "review.signoff": STAFF,
+    "review.report": STAFF,
+    "review.report_docx": STAFF,
+    "review.audit_log": {"admin"},
 }
 
 
@@ -135,7 +147,7 @@ def test_each_route_answers_each_role_as_expected(app, make_user, login, who, sa
     target = make_user("inspector", username="target")
     sample = {"code": "KT-DAKHA", "user_id": target.id, "key": "sample_check",
               "response_id": uuid.uuid4(), "token": "no-such-token", "link_id": 999999,
-              "fmt": "png"}
+              "fmt": "png", "finding_id": 999999, "area": "1.3"}
     client = app.test_client()
     if who != "anonymous":
         client = login(make_user(who))
