@@ -14,12 +14,12 @@ from flask_login import current_user
 
 from survey_app.access import Perm, access
 from survey_app.api import bp
+from survey_app.catalog.services import respondable_survey
 from survey_app.extensions import db
 from survey_app.localtime import local_today
 from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
 from survey_app.registry import services
-from survey_app.catalog.services import respondable_survey
 from survey_app.responses import services as responses
 from survey_app.surveys.validation import validate
 

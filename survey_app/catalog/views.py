@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from survey_app.access import Perm, access, has_perm
 from survey_app.catalog import bp
+from survey_app.catalog.services import respondable_survey
 from survey_app.errors import json_requested
 from survey_app.exports import xlsx_download
 from survey_app.extensions import db
@@ -23,7 +24,6 @@ from survey_app.models.base import utcnow
 from survey_app.models.responses import Channel
 from survey_app.paging import PER_PAGE, Page, page_number
 from survey_app.registry import services
-from survey_app.catalog.services import respondable_survey
 from survey_app.responses import services as responses
 from survey_app.surveys import rendering
 from survey_app.surveys.model import Audience
