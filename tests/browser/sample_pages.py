@@ -47,6 +47,7 @@ class World:
     response_id: uuid.UUID
     poll_link_id: int
     poll_token: str
+    finding_id: int
     survey_keys: tuple[str, ...] = (INSPECTION, UNIT_REPORT, POLL)
 
 
@@ -78,6 +79,14 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "campaigns.admin_campaigns": lambda w: [visit()],
     "campaigns.new_campaign": lambda w: [visit(**{"from": CAMPAIGN})],
     "polls.thanks": lambda w: [visit(ANONYMOUS, token=w.poll_token)],
+    "review.review": lambda w: [visit(Role.REVIEWER.value, key=CAMPAIGN),
+                                visit(Role.ORGANIZATION.value, key=CAMPAIGN, area="1.3")],
+    "review.findings": lambda w: [visit(Role.REVIEWER.value, key=CAMPAIGN)],
+    "review.show_finding": lambda w: [visit(Role.REVIEWER.value, key=CAMPAIGN,
+                                            finding_id=w.finding_id)],
+    "review.signoff": lambda w: [visit(Role.ORGANIZATION.value, key=CAMPAIGN)],
+    "review.report": lambda w: [visit(Role.ORGANIZATION.value, key=CAMPAIGN, area="1.3")],
+    "review.audit_log": lambda w: [visit()],
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -90,6 +99,7 @@ NOT_PAGES: dict[str, str] = {
     "polls.posters_zip": "ZIP download",
     "polls.results_xlsx": "Excel download",
     "polls.results_json": "JSON",
+    "review.report_docx": "Word download",
 }
 
 LONG_TEXT = (
@@ -116,11 +126,12 @@ def _some_answers(definition, n: int) -> dict[str, str]:
 def build_world(db, make_user) -> World:
     """The shipped roster and surveys, a user of every role, a stored inspection, a poll link
     with enough answers for its results to show."""
-    from survey_app.campaigns.services import sync_campaigns
+    from survey_app.campaigns.services import get_campaign, sync_campaigns
     from survey_app.models.responses import Channel
     from survey_app.polls import services as polls
     from survey_app.registry.services import definition_of, get_survey, sync_surveys
     from survey_app.responses.services import store_response
+    from survey_app.review.findings import create_finding
     from survey_app.surveys.validation import validate
 
     sync_surveys(db.session, PROJECT_SURVEYS)
@@ -149,6 +160,10 @@ def build_world(db, make_user) -> World:
             answers = validate(definition, _some_answers(definition, n)).answers
             add_poll_answers(db, link, answers)
     db.session.commit()
+    finding = create_finding(
+        db.session, get_campaign(db.session, CAMPAIGN), user=users[Role.REVIEWER.value],
+        area="1.3", kind="strength", text=LONG_TEXT, evidence=["indicator:a13_ind_thoa_uoc"])
+    db.session.commit()
     return World(
         users={role: user.username for role, user in users.items()},
         unit_code="MAU-CDCS-NGOCHOI01",
@@ -156,4 +171,5 @@ def build_world(db, make_user) -> World:
         response_id=response_id,
         poll_link_id=links[0].id,
         poll_token=links[0].token,
+        finding_id=finding.id,
     )
