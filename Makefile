@@ -6,6 +6,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
+# pytest-xdist: one worker per core (at most 4), whole files per worker so module fixtures
+# are built once. PYTEST_ARGS= (empty) runs in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: run test lint translations messages bootstrap clean
 
