@@ -78,6 +78,8 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "campaigns.admin_campaigns": lambda w: [visit()],
     "campaigns.new_campaign": lambda w: [visit(**{"from": CAMPAIGN})],
     "polls.thanks": lambda w: [visit(ANONYMOUS, token=w.poll_token)],
+    "offline.outbox": lambda w: [visit(Role.INSPECTOR.value)],
+    "offline.offline_page": lambda w: [visit(ANONYMOUS)],
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -90,6 +92,10 @@ NOT_PAGES: dict[str, str] = {
     "polls.posters_zip": "ZIP download",
     "polls.results_xlsx": "Excel download",
     "polls.results_json": "JSON",
+    "offline.manifest": "the web app manifest (JSON)",
+    "offline.service_worker": "the service worker script",
+    "offline.pages": "JSON for the service worker",
+    "offline.token": "JSON for the outbox",
 }
 
 LONG_TEXT = (

@@ -60,6 +60,12 @@ EXPECTED: dict[str, str | set[str]] = {
     "campaigns.admin_campaigns": {"admin"},
     "campaigns.sync_campaigns": {"admin"},
     "campaigns.new_campaign": {"admin"},
+    "offline.manifest": ANYONE,
+    "offline.service_worker": ANYONE,
+    "offline.offline_page": ANYONE,
+    "offline.outbox": SIGNED_IN,
+    "offline.pages": SIGNED_IN,
+    "offline.token": SIGNED_IN,
 }
 
 
