@@ -219,6 +219,21 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
 
 
+def outbox_info(
+    survey_key: str,
+    version: int,
+    title: str,
+    *,
+    unit: str | None = None,
+    visit: int | None = None,
+) -> dict:
+    """What a form's answers carry into the phone's outbox when there is no connection
+    (issue 12: the survey and its version, and the unit or visit they belong to), shown on
+    the outbox page and kept with its receipt."""
+    return {"survey": survey_key, "version": version, "title": title, "unit": unit,
+            "visit": visit}
+
+
 @dataclass
 class Submission:
     """What a POSTed survey form amounts to."""
@@ -282,12 +297,13 @@ def post_form(
     Reads and checks the answers; when complete calls ``store(response id, answers)``
     (True when it stored them, False for a replay of that id), commits, and acknowledges:
     a redirect to ``done_url``, or for survey-form.js (asking for JSON) ``{id, url,
-    created}`` — the page keeps its draft until it reads this. A refusal by ``store`` (a
+    created}`` — the page keeps its draft until it reads this (the phone's outbox, saying
+    ``X-Outbox``, gets no "thank you" for a next page it never opens). A refusal by ``store`` (a
     UserError) is rolled back and said, the answers kept: under a new submission number when
     the number itself belonged to someone else. Otherwise ``show(values, errors, response
     id, status)`` draws the form again.
     """
-    from flask import flash, redirect
+    from flask import flash, redirect, request
 
     from survey_app.errors import UserError, json_requested, render_error
     from survey_app.extensions import db
@@ -310,7 +326,9 @@ def post_form(
                 response_id = new_response_id()
             return show(values, errors, response_id, exc.status)
         db.session.commit()
-        flash(_("Thank you: your answers have been saved."), "success")  # on the next page
+        if not request.headers.get("X-Outbox"):
+            # on the next page; the phone's outbox sends in the background: no next page
+            flash(_("Thank you: your answers have been saved."), "success")
         url = done_url(stored_id)
         if json_requested():
             return {"id": str(stored_id), "url": url, "created": created}, (

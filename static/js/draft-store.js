@@ -5,8 +5,9 @@
  * anonymous poll, on a phone that may be lent to a colleague; the preview).
  *
  * A draft is plain JSON: {version, savedAt, survey, responseId, values: {name: [text]},
- * rows: {repeat: count}, page: the section shown}.  Storage can be full, disabled
- * (private mode) or hold garbage from an older page: every function here fails quietly,
+ * rows: {repeat: count}, page: the section shown, errors: the server's messages when the
+ * draft comes from a refused outbox item}.  Storage can be full, disabled (private mode)
+ * or hold garbage from an older page: every function here fails quietly,
  * because a draft is a comfort, never a requirement.
  */
 const PREFIX = 'survey-draft:';
@@ -33,10 +34,13 @@ export function loadDraft(key, where = 'local') {
 }
 
 /** Save the answers; returns whether it worked. */
-export function saveDraft(key, { survey, responseId, values, rows, page = null }, where = 'local') {
+export function saveDraft(key, {
+  survey, responseId, values, rows, page = null, errors = null,
+}, where = 'local') {
   const draft = {
     version: VERSION, savedAt: new Date().toISOString(), survey, responseId, values, rows, page,
   };
+  if (errors) draft.errors = errors; // the server's refusal of an outbox item (outbox.js)
   try {
     storage(where)?.setItem(PREFIX + key, JSON.stringify(draft));
     return true;

@@ -6,7 +6,9 @@
  * The body is the form's own urlencoded fields, as a plain POST would send them, with
  * `Accept: application/json`; the views then answer JSON (catalog.fill, catalog.preview,
  * polls.answer, and errors.render_error for every error status).  `post` never throws: it
- * resolves to one outcome, `{kind, ...}`.
+ * resolves to one outcome, `{kind, ...}`.  A staff form (data-outbox) sent with no
+ * connection waits in the phone's outbox instead (outbox-form.js, fetched only for those
+ * forms: never on a poll page).
  */
 
 /** How long to wait for the server before calling the connection lost (a resend is safe). */
@@ -48,17 +50,20 @@ export function outcome(status, body, responseId = '') {
 }
 
 /**
- * POST `body` (URLSearchParams) to `url` and read the answer; resolves to an outcome,
- * `{kind: 'network'}` when nothing came back in time.  `fetchImpl` is for tests.
+ * POST `body` (URLSearchParams, or a string with its Content-Type in `headers`) to `url` and
+ * read the answer; resolves to an outcome, `{kind: 'network'}` when nothing came back in
+ * time.  `fetchImpl` is for tests.
  */
-export async function post(url, body, { responseId = '', timeout = TIMEOUT_MS, fetchImpl } = {}) {
+export async function post(url, body, {
+  responseId = '', timeout = TIMEOUT_MS, fetchImpl, headers = {},
+} = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeout);
   try {
     const response = await (fetchImpl ?? fetch)(url, {
       method: 'POST',
       body,
-      headers: { Accept: 'application/json' },
+      headers: { Accept: 'application/json', ...headers },
       credentials: 'same-origin',
       signal: controller.signal,
     });
@@ -96,7 +101,15 @@ export async function send(ui) {
     token.value = result.csrfToken;
     result = await post(form.action, body(), { responseId });
   }
+  // A staff form with no connection waits in the phone's outbox (outbox-form.js, issue 12).
+  const outbox = 'outbox' in form.dataset ? await import('./outbox-form.js').catch(() => null)
+    : null;
+  if (outbox && ['network', 'noAck'].includes(result.kind)
+      && await outbox.keep(ui, responseId, () => showSending(ui, false))) {
+    return true;
+  }
   if (result.kind === 'sent') {
+    await outbox?.receipt(ui, responseId, result.url);
     ui.forgetDraft();
     ui.draftKey = null; // nothing typed while the next page loads brings the draft back
     window.location.assign(result.url);

@@ -67,10 +67,16 @@ class SurveyForm {
     if (restore) {
       this.apply(draft);
       this.showDraftNotice(initial);
+    } else if (document.documentElement.hasAttribute('data-offline-copy') && crypto.randomUUID) {
+      // The page kept on the phone (sw.js) is opened for each new form: each gets its own id.
+      this.form.elements.namedItem('_response_id').value = crypto.randomUUID();
     }
     this.refresh();
     for (const p of this.form.querySelectorAll('p.change[data-change-for]')) this.updateChange(p);
+    // A draft from the outbox (outbox-page.js) brings the server's refusal: shown in place.
+    const refused = restore && draft.errors ? this.showErrors(draft.errors) : [];
     if (this.paged) this.setUpPages(restore ? draft.page : null);
+    if (refused.length) this.showSummary(refused);
     if (restore) {
       // A reload would put the person back mid-page, past the notice and the progress bar.
       if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
@@ -303,6 +309,13 @@ class SurveyForm {
   }
 
   // ------------------------------------------------------------------ checks and errors
+
+  /** Show the server's messages ({name: text}) where it would; the problems shown. */
+  showErrors(errors) {
+    const shown = Object.entries(errors).filter(([name]) => this.errorPlace(name));
+    for (const [name, message] of shown) this.showError(name, message);
+    return shown.map(([name, message]) => ({ name, message }));
+  }
 
   /** Check one field, show or clear its error; returns the problem or null. */
   check(name, answers = this.answers()) {

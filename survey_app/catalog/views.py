@@ -16,6 +16,7 @@ from survey_app.formpages import (
     current_locale,
     invalid_answers,
     new_response_id,
+    outbox_info,
     post_form,
     read_submission,
 )
@@ -147,6 +148,12 @@ def _fill_page(survey, definition, values, errors, response_id, status):
         errors=errors,
         response_id=response_id,
         draft_key=f"{survey.key}:{current_user.id}",
+        outbox=outbox_info(
+            survey.key,
+            survey.current_version.number,
+            rendering.text(definition.title, current_locale()),
+            unit=current_user.unit.name if current_user.unit else None,
+        ),
     ), status
 
 

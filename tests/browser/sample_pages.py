@@ -87,6 +87,8 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "review.signoff": lambda w: [visit(Role.ORGANIZATION.value, key=CAMPAIGN)],
     "review.report": lambda w: [visit(Role.ORGANIZATION.value, key=CAMPAIGN, area="1.3")],
     "review.audit_log": lambda w: [visit()],
+    "offline.outbox": lambda w: [visit(Role.INSPECTOR.value)],
+    "offline.offline_page": lambda w: [visit(ANONYMOUS)],
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -100,6 +102,10 @@ NOT_PAGES: dict[str, str] = {
     "polls.results_xlsx": "Excel download",
     "polls.results_json": "JSON",
     "review.report_docx": "Word download",
+    "offline.manifest": "the web app manifest (JSON)",
+    "offline.service_worker": "the service worker script",
+    "offline.pages": "JSON for the service worker",
+    "offline.token": "JSON for the outbox",
 }
 
 LONG_TEXT = (

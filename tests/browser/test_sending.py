@@ -2,15 +2,16 @@
 
 Each case sends a filled form into a real failure (the connection cut, a session ended in
 another tab, a token that aged, a body over the server's limit, a server error, the poll's
-per-address limit), then checks that every answer is still in the page and in the draft,
-that the page says in Vietnamese what happened and what to do, and that sending again
-stores exactly one response.
+per-address limit), then checks that every answer is still in the page and in the draft (or,
+for a staff form with no connection, in the phone's outbox: issue 12), that the page says in
+Vietnamese what happened and what to do, and that sending again stores exactly one response.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import parse_qs
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from playwright.sync_api import expect
 from survey_app.extensions import limiter
 from survey_app.models import Response
 from survey_app.polls import services as polls
+from tests.browser.offline_phone import WAITING, wait_until
 from tests.browser.test_poll_page import make_link
 from tests.browser.test_survey_form import choose, progress, signed_in, surveys
 from tests.conftest import PASSWORD
@@ -92,10 +94,17 @@ def send_again_and_land_on_the_response(page, live_server, db, response_id: str)
                          ".filter(k => k.startsWith('survey-draft:'))") == []
 
 
+def outbox_items(page) -> list[dict]:
+    return page.evaluate("""async () => (await import('/static/js/outbox.js'))
+        .openOutbox().items(null)""")
+
+
 @pytest.mark.parametrize("stored_before_the_cut", [False, True],
                          ids=["request-lost", "answer-lost"])
-def test_a_dropped_connection_keeps_every_answer_and_sending_again_stores_once(
+def test_a_dropped_connection_keeps_the_answers_on_the_phone_and_sends_them_once(
         signed_in, live_server, db, context, stored_before_the_cut):
+    """No connection when Send is pressed: the answers wait in the phone's outbox (issue
+    12; before it, they stayed in the form for Send again) and go once it is back."""
     page = signed_in
     fill_single(page, live_server)
     response_id = page.input_value("input[name=_response_id]")
@@ -112,28 +121,29 @@ def test_a_dropped_connection_keeps_every_answer_and_sending_again_stores_once(
         context.set_offline(True)
     send(page)
 
-    failure = page.locator(FAILURE)
-    expect(failure).to_contain_text("Chưa gửi được.")
-    expect(failure).to_contain_text("Không kết nối được với máy chủ")
-    expect(failure).to_contain_text(KEPT)
-    assert failure.evaluate("e => e === document.activeElement")
+    kept = page.locator("#send-kept")
+    expect(kept).to_contain_text("Đã lưu trên điện thoại.")
+    expect(kept).to_contain_text("phiếu sẽ tự gửi đi ngay khi có mạng")
+    assert kept.evaluate("e => e === document.activeElement")
     assert page.url.endswith("/surveys/form_single/fill")  # no browser error page
-    expect(page.locator(".form-actions .submit")).to_have_text("Gửi lại")
-    assert page.locator(".form-actions .submit").is_enabled()
-    assert_answers_kept(page)
-    assert_draft_kept(page, response_id)
+    assert not page.locator("form.survey").is_visible()
+    [item] = outbox_items(page)
+    assert item["id"] == response_id
+    answers = parse_qs(item["body"])
+    assert answers["union_name"] == ["CĐCS Công ty A"]
+    assert answers["branches.1.branch_name"] == ["Tổ may 2"]
+    assert answers["comment"] == [LONG_NOTE[:190]]
+    assert draft_of(page) is None  # the outbox holds them now, not the draft
+    expect(page.locator("[data-outbox-count]")).to_have_attribute("data-outbox-count", "1")
     assert len(stored(db)) == (1 if stored_before_the_cut else 0)
 
     context.set_offline(False)
     page.unroute("**/surveys/form_single/fill")
-    page.reload()  # even a reload (or a closed tab) brings everything back
-    assert page.locator(".draft-notice").is_visible()
-    assert_answers_kept(page)
-    assert page.input_value("input[name=_response_id]") == response_id
-    send(page)
-    page.wait_for_url(re.compile(rf"/responses/{response_id}$"))
+    page.reload()  # the outbox is sent when a page opens (and when the connection returns)
+    wait_until(page, WAITING, 0)  # the page's count and the outbox itself
     [response] = stored(db)  # the replay of an answer that did arrive is not a second one
     assert str(response.id) == response_id
+    assert outbox_items(page) == []
     assert script_errors(page) == []
 
 

@@ -277,8 +277,9 @@ def test_paged_form_never_shows_every_section_at_once(signed_in, live_server, br
     assert page.locator("section[data-section]:visible").count() == 1
     assert page.console_errors == []
 
-    # survey-form.js does not load: after a few seconds every section shows again.
-    broken = browser.new_context(viewport=PHONE, locale="vi-VN")
+    # survey-form.js does not load: after a few seconds every section shows again. (No
+    # service worker here: it would serve the script from the phone, past the route.)
+    broken = browser.new_context(viewport=PHONE, locale="vi-VN", service_workers="block")
     lost = broken.new_page()
     sign_in(lost, live_server, page.user)
     lost.route("**/js/survey-form.js", lambda route: route.abort())

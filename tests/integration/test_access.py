@@ -72,6 +72,12 @@ EXPECTED: dict[str, str | set[str]] = {
     "review.report": STAFF,
     "review.report_docx": STAFF,
     "review.audit_log": {"admin"},
+    "offline.manifest": ANYONE,
+    "offline.service_worker": ANYONE,
+    "offline.offline_page": ANYONE,
+    "offline.outbox": SIGNED_IN,
+    "offline.pages": SIGNED_IN,
+    "offline.token": SIGNED_IN,
 }
 
 

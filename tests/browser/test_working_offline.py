@@ -1,0 +1,397 @@
+"""Offline first (issue 12), in a phone's Chromium with the app's real service worker and the
+real server: forms that open, fill and send with no signal, an outbox that delivers each
+answer once, and nothing lost through a reload, a closed tab, an ended session, a refusal or
+a new release of the app.
+
+The forms here are the catalog's fill form (/surveys/inspection_2017/fill) and a small test
+form; "Lịch kiểm tra của tôi" and the visits' checklists (issue 11) use the same page object
+(tests/browser/offline_phone.py) once merged. What the server received is read from the raw
+request bodies (BodyRecorder), before Flask parses them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from survey_app.accounts.services import sign_out_everywhere
+from survey_app.models import Answer, Response
+from survey_app.offline import services as offline_services
+from tests.browser.conftest import PHONE, has_horizontal_scroll, layout_problems
+from tests.browser.offline_phone import (
+    INSPECTION_ANSWERS,
+    PAGES_CACHE,
+    BodyRecorder,
+    Phone,
+    stored_bodies,
+    three_forms_offline,
+    wait_until,
+)
+
+FILL = "/surveys/inspection_2017/fill"
+KEPT = ["/", "/outbox", FILL]
+
+
+@pytest.fixture
+def phone(playwright, browser, live_server, nq20):
+    """A Pixel 5 (its screen, touch and user agent), in Vietnamese."""
+    context = browser.new_context(**playwright.devices["Pixel 5"], locale="vi-VN")
+    yield Phone(context, live_server)
+    context.close()
+
+
+@pytest.fixture
+def recorder(app, monkeypatch) -> BodyRecorder:
+    recording = BodyRecorder(app.wsgi_app)
+    monkeypatch.setattr(app, "wsgi_app", recording)
+    return recording
+
+
+@pytest.fixture
+def poll_link(db, nq20):
+    from survey_app.polls import services as polls
+
+    link = polls.create_link(db.session, "worker_poll_2017", "MAU-CDCS-TPKT01")
+    db.session.commit()
+    return link
+
+
+@pytest.fixture
+def inspector(make_user):
+    return make_user("inspector", unit_code="KT")
+
+
+def stored(db) -> list[Response]:
+    db.session.rollback()  # the server commits in its own thread
+    return db.session.scalars(sa.select(Response).order_by(Response.submitted_at)).all()
+
+
+def answers_of(db, response_id: str) -> dict[str, str]:
+    rows = db.session.scalars(sa.select(Answer).where(Answer.response_id == uuid.UUID(
+        response_id))).all()
+    return {a.question_key: a.value_text or a.value_choice or a.value_date for a in rows}
+
+
+def three_answers() -> list[dict[str, str]]:
+    return [{**INSPECTION_ANSWERS, "visit_date": f"2017-09-1{n}",
+             "a11_uu_diem": f"{INSPECTION_ANSWERS['a11_uu_diem']} (lần {n + 1})"}
+            for n in range(3)]
+
+
+def test_three_forms_sent_offline_reach_the_server_once_each(phone, inspector, recorder, db):
+    phone.sign_in(inspector.username)
+    answers = three_answers()
+    items = three_forms_offline(phone, [FILL] * 3, answers, KEPT)
+    assert recorder.posts == [] and stored(db) == []  # nothing left the phone
+    for item, answer in zip(items, answers, strict=True):
+        assert item["user"] == inspector.id and item["survey"] == "inspection_2017"
+        assert item["version"] == 1 and item["unit"] == "Liên đoàn Lao động tỉnh Kon Tum"
+        assert item["state"] == "waiting" and "csrf_token" not in item["body"]
+        assert f"visit_date={answer['visit_date']}" in item["body"]
+
+    phone.online()  # the signal is back: the page sends by itself
+    phone.wait_for_count(0)
+    responses = stored(db)
+    assert sorted(str(r.id) for r in responses) == sorted(i["id"] for i in items)
+    for response in responses:
+        assert response.submitted_by_id == inspector.id and response.unit_id == inspector.unit_id
+    for item, answer in zip(items, answers, strict=True):
+        assert answers_of(db, item["id"])["a11_uu_diem"] == answer["a11_uu_diem"]
+    # what the server received is, byte for byte, what the page stored
+    posts = [p for p in recorder.posts if p.path == FILL]
+    assert sorted(p.body for p in posts) == sorted(stored_bodies(items).values())
+    assert all(p.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+               and p.headers["X-Csrftoken"] for p in posts)
+
+    receipts = phone.outbox("receipts", inspector.id)
+    assert sorted(r["id"] for r in receipts) == sorted(i["id"] for i in items)
+    assert all(r["url"] == f"/surveys/inspection_2017/responses/{r['id']}" for r in receipts)
+
+    # the whole outbox replayed three times more: still three responses
+    for replay in range(3):
+        phone.replay(items)
+        if replay == 2:
+            phone.page.reload()  # sent on opening a page, too
+        else:
+            phone.send_now()
+        phone.wait_for_count(0)
+    assert len(stored(db)) == 3
+    assert len([p for p in recorder.posts if p.path == FILL]) == 12
+    assert len(phone.outbox("receipts", inspector.id)) == 3
+
+    phone.open("/outbox")
+    assert not phone.page.locator(".flash-success").count()  # no pile of "thank you"s
+    expect(phone.page.locator(".outbox-receipt")).to_have_count(3)
+    expect(phone.page.locator(".outbox-receipt").first).to_contain_text("Đã gửi")
+    expect(phone.page.locator(".outbox-receipt").first).to_contain_text(
+        "Liên đoàn Lao động tỉnh Kon Tum")
+    expect(phone.page.get_by_text("Không có phiếu nào đang chờ gửi")).to_be_visible()
+    assert phone.errors == []
+
+
+def test_a_session_that_ended_offline_sends_after_signing_in_unchanged(
+        phone, inspector, recorder, db):
+    phone.sign_in(inspector.username)
+    answers = three_answers()[:2]
+    phone.wait_until_kept(KEPT)
+    phone.offline()
+    for answer in answers:
+        phone.open(FILL)
+        phone.answer(answer)
+        phone.send_offline()
+    items = phone.outbox("items", inspector.id)
+
+    sign_out_everywhere(db.session, inspector)  # the session ends meanwhile (or expires)
+    db.session.commit()
+    phone.online()
+    status = phone.page.locator("[data-outbox-status]")
+    expect(status).to_contain_text("Phiên đăng nhập đã hết")
+    assert phone.outbox_count() == 2
+    assert phone.outbox("items", inspector.id) == items  # waiting, unchanged
+    assert stored(db) == [] and recorder.posts == []  # nothing was posted
+
+    status.get_by_role("link", name="Đăng nhập lại").click()
+    phone.page.wait_for_url(re.compile(r"/login\?next="))
+    phone.sign_in(inspector.username, next_path=FILL)
+    phone.wait_for_count(0)
+    assert sorted(str(r.id) for r in stored(db)) == sorted(i["id"] for i in items)
+    assert sorted(p.body for p in recorder.posts) == sorted(stored_bodies(items).values())
+    assert phone.errors == []
+
+
+def test_a_new_release_taking_over_offline_keeps_the_queue_and_the_kept_forms(
+        phone, inspector, db, monkeypatch):
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(KEPT)
+    old = phone.page.evaluate("() => caches.keys()")
+    phone.offline()
+    phone.open(FILL)
+    phone.answer(three_answers()[0])
+    phone.send_offline()
+
+    # A new release of the app. The phone catches a moment of signal, too weak to send
+    # (the outbox's requests fail) but enough to fetch the new worker, which installs
+    # and waits while the app is open.
+    original = offline_services.service_worker_script
+    monkeypatch.setattr(offline_services, "service_worker_script", lambda *a: original(*a)
+                        .replace('const RELEASE = "', 'const RELEASE = "next-', 1))
+    context = phone.context
+    context.route("**/offline/token", lambda route: route.abort("internetdisconnected"))
+    phone.online()
+    phone.page.evaluate("""async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        await registration.update();
+        const worker = registration.installing ?? registration.waiting;
+        if (worker && worker.state !== 'installed') await new Promise((done) => {
+            worker.addEventListener('statechange', () => worker.state === 'installed' && done());
+        });
+    }""")
+    phone.offline()
+    context.unroute("**/offline/token")
+    assert phone.outbox_count() == 1
+    assert stored(db) == []
+
+    # Offline, the app is closed and opened again: the new worker takes over now.
+    phone.page.close()
+    phone.page = context.new_page()
+    phone.open(FILL)
+    wait_until(phone.page, """async () => (await caches.keys())
+        .some((name) => name.startsWith('files-next-'))""")
+    wait_until(phone.page, """async () => !(await caches.keys())
+        .some((name) => /^files-[0-9a-f]{16}$/.test(name))""")  # the old files are gone
+    assert PAGES_CACHE in phone.page.evaluate("() => caches.keys()") and PAGES_CACHE in old
+    assert set(KEPT) <= phone.kept_pages()  # the kept forms survived the update
+    assert phone.banner_shown()
+    phone.wait_for_count(1)  # and so did the queue
+    phone.answer(three_answers()[1])  # the new release's files work offline
+    phone.send_offline()
+    phone.wait_for_count(2)
+    for path in KEPT:
+        phone.open(path)
+
+    phone.online()
+    phone.wait_for_count(0)
+    assert len(stored(db)) == 2
+    assert phone.errors == []
+
+
+def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, db):
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(KEPT)
+    phone.offline()
+    first = phone.page
+    phone.open(FILL)
+    phone.answer(three_answers()[0])
+    first.wait_for_function(
+        "() => Object.keys(localStorage).some((key) => key.startsWith('survey-draft:'))")
+    second = Phone(phone.context, phone.server)
+    second.open(FILL)  # the draft comes back in the other tab, with its response id
+    expect(second.page.locator(".draft-notice")).to_be_visible()
+    assert second.response_id() == phone.response_id()
+    second.send_offline()
+    phone.send_offline()
+    assert phone.outbox_count() == 1 and len(phone.outbox("items", None)) == 1
+    phone.online()
+    phone.wait_for_count(0)
+    assert [str(r.id) for r in stored(db)] == [phone.outbox("receipts", None)[0]["id"]]
+
+
+REFUSAL_FORM = """\
+key: offline_check
+title: {vi: Phiếu kiểm tra nhanh, en: Quick check}
+audience: inspection
+layout: single
+sections:
+  - key: s_main
+    title: {vi: Phần chính, en: Main}
+    questions:
+      - {key: visit_date, type: date, required: true, label: {vi: Ngày kiểm tra, en: Date}}
+      - {key: note, type: long_text, label: {vi: Nhận xét, en: Comment}}
+"""
+# The form changed while the answers waited: a new required question.
+CHANGED_FORM = REFUSAL_FORM + """\
+      - key: members
+        type: integer
+        required: true
+        label: {vi: Số đoàn viên, en: Members}
+"""
+
+
+def load_form(db, text: str) -> None:
+    from survey_app.registry.services import sync_definition
+    from survey_app.surveys.loader import load_definition
+
+    sync_definition(db.session, load_definition(text), text)
+    db.session.commit()
+
+
+def test_answers_the_server_refuses_stay_marked_and_are_corrected_and_sent(
+        phone, inspector, db):
+    load_form(db, REFUSAL_FORM)
+    path = "/surveys/offline_check/fill"
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(["/outbox", path])
+    phone.offline()
+    phone.open(path)
+    phone.answer({"visit_date": "2017-09-12", "note": "Ghi nhận tại đơn vị"})
+    phone.send_offline()
+    [item] = phone.outbox("items", inspector.id)
+
+    load_form(db, CHANGED_FORM)  # on the server, meanwhile
+    phone.online()
+    status = phone.page.locator("[data-outbox-status]")
+    expect(status).to_contain_text("1 phiếu bị máy chủ từ chối")
+    assert phone.outbox_count() == 1  # never silently dropped
+    [refused] = phone.outbox("items", inspector.id)
+    assert refused["state"] == "refused" and refused["body"] == item["body"]
+    assert refused["errors"] == {"members": "Câu hỏi này bắt buộc trả lời."}
+    assert stored(db) == []
+
+    status.get_by_role("link", name="Xem phiếu chờ gửi").click()
+    card = phone.page.locator(".outbox-item")
+    expect(card).to_contain_text("Bị máy chủ từ chối")
+    expect(card).to_contain_text("1 câu trả lời cần xem lại.")
+    expect(card).to_contain_text("Câu hỏi này bắt buộc trả lời.")
+    card.get_by_role("button", name="Mở ra để sửa").click()
+
+    phone.page.wait_for_url(phone.url(path))
+    expect(phone.page.locator("#f-members-err")).to_have_text("Câu hỏi này bắt buộc trả lời.")
+    assert phone.page.input_value("#f-note") == "Ghi nhận tại đơn vị"
+    assert phone.response_id() == item["id"]
+    phone.page.fill("#f-members", "120")
+    phone.send()
+    phone.page.wait_for_url(re.compile(rf"/responses/{item['id']}$"))
+    [response] = stored(db)
+    assert str(response.id) == item["id"]
+    assert answers_of(db, item["id"])["note"] == "Ghi nhận tại đơn vị"
+    phone.wait_for_count(0)
+    assert phone.outbox("receipts", inspector.id)[0]["id"] == item["id"]
+
+
+def test_other_pages_offline_show_the_friendly_offline_page(phone, inspector):
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(KEPT)
+    phone.offline()
+    response = phone.page.goto(phone.url("/campaigns"))  # a page not kept on the phone
+    assert response.status == 200
+    expect(phone.page.get_by_role("heading", name="Không có mạng")).to_be_visible()
+    assert phone.banner_shown()
+    assert phone.page.url == phone.url("/campaigns")
+    phone.online()
+    phone.page.get_by_role("link", name="Thử lại").click()
+    expect(phone.page.get_by_role("heading", name="Đợt tổng kết", exact=True)).to_be_visible()
+
+
+def set_persistence(phone, setting: str) -> None:
+    """What the browser decides for persistent storage (an installed app: granted)."""
+    cdp = phone.context.new_cdp_session(phone.page)
+    context_id = cdp.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]
+    cdp.send("Browser.setPermission", {
+        "permission": {"name": "persistent-storage"}, "setting": setting,
+        "origin": phone.server, "browserContextId": context_id})
+
+
+def test_storage_is_asked_to_persist_after_sign_in_and_the_phone_is_told(phone, inspector):
+    asked = []
+    phone.page.expose_function("persistAsked", lambda: asked.append(True))
+    phone.page.add_init_script("""(() => {
+        const persist = navigator.storage.persist.bind(navigator.storage);
+        navigator.storage.persist = () => { window.persistAsked?.(); return persist(); };
+    })()""")
+    phone.open("/login")
+    assert asked == []  # nobody signed in: nothing asked
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(KEPT)
+    assert asked == [True]  # asked once, after signing in
+    set_persistence(phone, "denied")  # a browser that may clear the site's data
+    for path in ("/outbox", "/"):
+        phone.open(path)
+        warning = phone.page.locator("[data-storage-no]")
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text("Trình duyệt có thể tự xoá")
+        expect(warning).to_contain_text("màn hình chính")
+        expect(phone.page.locator("[data-storage-yes]")).to_be_hidden()
+    assert asked == [True]  # not asked again on every page
+
+    set_persistence(phone, "granted")
+    phone.page.evaluate("() => navigator.storage.persist()")
+    phone.open("/outbox")
+    kept = phone.page.locator("[data-storage-yes]")
+    expect(kept).to_be_visible()
+    expect(kept).to_contain_text("giữ lâu dài")
+    expect(phone.page.locator("[data-storage-no]")).to_be_hidden()
+    phone.open("/")
+    expect(phone.page.locator("[data-storage]")).to_be_hidden()  # nothing to warn about
+
+
+def test_offline_pages_fit_a_phone(phone, inspector):
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(KEPT)
+    phone.offline()
+    phone.open(FILL)
+    phone.answer(three_answers()[0])
+    phone.send_offline()
+    for width in (phone.page.viewport_size["width"], PHONE["width"]):  # a Pixel 5, 360 px
+        phone.page.set_viewport_size({**PHONE, "width": width})
+        for path in ("/", "/outbox", "/campaigns", FILL):
+            phone.open(path)
+            assert not has_horizontal_scroll(phone.page), (width, path)
+            assert layout_problems(phone.page, width) == [], (width, path)
+
+
+def test_a_poll_link_on_a_staff_phone_is_never_kept(phone, inspector, poll_link):
+    """The anonymous poll is answered straight from the server, even on a phone with the
+    staff app: never kept, and offline it gets the offline page, not a stale copy."""
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(KEPT)
+    phone.open(f"/p/{poll_link.token}")
+    expect(phone.page.locator("form.poll")).to_be_visible()
+    assert not any(p.startswith("/p/") for p in phone.kept_pages())
+    phone.offline()
+    phone.page.reload()
+    expect(phone.page.get_by_role("heading", name="Không có mạng")).to_be_visible()
+    assert not phone.page.locator("form.poll").count()
