@@ -5,7 +5,7 @@
  * anonymous poll, on a phone that may be lent to a colleague; the preview).
  *
  * A draft is plain JSON: {version, savedAt, survey, responseId, values: {name: [text]},
- * rows: {repeat: count}, page: the section shown}.  Storage can be full, disabled
+ * rows: {repeat: count}, page: the section shown, basedOn: a team draft's time}.  Storage can be full, disabled
  * (private mode) or hold garbage from an older page: every function here fails quietly,
  * because a draft is a comfort, never a requirement.
  */
@@ -33,9 +33,12 @@ export function loadDraft(key, where = 'local') {
 }
 
 /** Save the answers; returns whether it worked. */
-export function saveDraft(key, { survey, responseId, values, rows, page = null }, where = 'local') {
+export function saveDraft(
+  key, { survey, responseId, values, rows, page = null, basedOn = null }, where = 'local',
+) {
   const draft = {
     version: VERSION, savedAt: new Date().toISOString(), survey, responseId, values, rows, page,
+    basedOn,
   };
   try {
     storage(where)?.setItem(PREFIX + key, JSON.stringify(draft));
@@ -43,6 +46,12 @@ export function saveDraft(key, { survey, responseId, values, rows, page = null }
   } catch {
     return false; // quota exceeded: the form still works, only the safety net is gone
   }
+}
+
+/** Whether this device's draft beats the team's server draft of `serverDraftAt`. */
+export function keepsLocalDraft(draft, serverDraftAt) {
+  if (!draft || !serverDraftAt) return Boolean(draft);
+  return draft.basedOn === serverDraftAt || Date.parse(draft.savedAt) > Date.parse(serverDraftAt);
 }
 
 export function clearDraft(key, where = 'local') {
