@@ -45,6 +45,7 @@ from survey_app.models.units import Unit
 from survey_app.models.users import Role, User
 from survey_app.registry.services import SurveyNotFound, get_survey
 from survey_app.responses.services import ResponseIdTaken, store_response
+from survey_app.surveys.model import Definition, QType
 
 #: The kind of notice a team member gets when a visit is planned for their team.
 VISIT_ASSIGNED = "visit_assigned"
@@ -723,6 +724,19 @@ def inspection_survey(session: Session, campaign: Campaign) -> Survey:
     if not key:
         raise SurveyNotFound()
     return get_survey(session, key)
+
+
+#: A date question of this key in an inspection checklist opens holding the visit's day.
+VISIT_DATE_QUESTION = "visit_date"
+
+
+def known_answers(definition: Definition, visit: InspectionVisit) -> dict[str, list[str]]:
+    """The answers a new checklist opens with because its visit already says them: the day
+    of the visit (the inspectors can still change it)."""
+    for question in definition.questions():  # a top-level one: not a repeat's row
+        if question.key == VISIT_DATE_QUESTION and question.type is QType.DATE:
+            return {question.key: [visit.visit_date.isoformat()]}
+    return {}
 
 
 def submit_checklist(

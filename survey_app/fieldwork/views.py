@@ -246,7 +246,8 @@ def checklist(visit_id: int):
     sent = services.checklist_of(db.session, visit)
     if sent is not None:
         return _sent_checklist_page(visit, sent)
-    values = visit.draft or rendering.default_values(definition)
+    values = visit.draft or {**rendering.default_values(definition),
+                             **services.known_answers(definition, visit)}
     return _checklist_page(visit, definition, values, {}, new_response_id(), 200)
 
 

@@ -455,6 +455,17 @@ def test_checklist_is_the_campaigns_inspection_survey_bound_to_the_visit(
     assert "LĐLĐ thành phố Kon Tum" in page
     assert f'data-draft-key="visit:{visit.id}:{people["member"].id}"' in page
     assert 'name="_save_draft"' in page and "data-server-draft-at" not in page
+    # the day of the visit is already known: the checklist opens with it
+    assert re.search(r'<input[^>]*id="f-visit_date"[^>]*value="2017-09-12"', page)
+
+
+def test_a_saved_draft_keeps_its_own_visit_date(db, nq20, teams, client, people):
+    visit = plan(db, nq20, ["KT-TPKT"])[0]
+    visit.draft = {"visit_date": ["2017-09-13"]}
+    db.session.commit()
+    sign_in(client, people["member"])
+    page = text(client.get(f"/visits/{visit.id}/checklist"))
+    assert re.search(r'<input[^>]*id="f-visit_date"[^>]*value="2017-09-13"', page)
 
 
 def test_sending_the_checklist_ties_it_to_the_visit_campaign_and_visited_unit(
