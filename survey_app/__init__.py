@@ -241,6 +241,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.auth import bp as auth_bp
     from survey_app.campaigns import bp as campaigns_bp
     from survey_app.catalog import bp as catalog_bp
+    from survey_app.fieldwork import bp as fieldwork_bp
     from survey_app.main import bp as main_bp
     from survey_app.offline import bp as offline_bp
     from survey_app.polls import bp as polls_bp
@@ -255,3 +256,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(fieldwork_bp)

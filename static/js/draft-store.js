@@ -5,9 +5,9 @@
  * anonymous poll, on a phone that may be lent to a colleague; the preview).
  *
  * A draft is plain JSON: {version, savedAt, survey, responseId, values: {name: [text]},
- * rows: {repeat: count}, page: the section shown, errors: the server's messages when the
- * draft comes from a refused outbox item}.  Storage can be full, disabled (private mode)
- * or hold garbage from an older page: every function here fails quietly,
+ * rows: {repeat: count}, page: the section shown, basedOn: a team draft's time, errors: the
+ * server's messages when the draft comes from a refused outbox item}.  Storage can be full,
+ * disabled (private mode) or hold garbage from an older page: every function here fails quietly,
  * because a draft is a comfort, never a requirement.
  */
 const PREFIX = 'survey-draft:';
@@ -35,10 +35,11 @@ export function loadDraft(key, where = 'local') {
 
 /** Save the answers; returns whether it worked. */
 export function saveDraft(key, {
-  survey, responseId, values, rows, page = null, errors = null,
+  survey, responseId, values, rows, page = null, basedOn = null, errors = null,
 }, where = 'local') {
   const draft = {
     version: VERSION, savedAt: new Date().toISOString(), survey, responseId, values, rows, page,
+    basedOn,
   };
   if (errors) draft.errors = errors; // the server's refusal of an outbox item (outbox.js)
   try {
@@ -47,6 +48,12 @@ export function saveDraft(key, {
   } catch {
     return false; // quota exceeded: the form still works, only the safety net is gone
   }
+}
+
+/** Whether this device's draft beats the team's server draft of `serverDraftAt`. */
+export function keepsLocalDraft(draft, serverDraftAt) {
+  if (!draft || !serverDraftAt) return Boolean(draft);
+  return draft.basedOn === serverDraftAt || Date.parse(draft.savedAt) > Date.parse(serverDraftAt);
 }
 
 export function clearDraft(key, where = 'local') {

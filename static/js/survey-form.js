@@ -22,7 +22,7 @@
 import {
   checkAnswer, fieldInfo, isRelevant, relevance,
 } from './skip-logic.js';
-import { clearDraft, debounce, loadDraft, saveDraft } from './draft-store.js';
+import { clearDraft, debounce, keepsLocalDraft, loadDraft, saveDraft } from './draft-store.js';
 import { formatNumber, parseNumber } from './numbers.js';
 
 const CONTROL_NAME = /^_|^csrf_token$/;
@@ -49,6 +49,8 @@ class SurveyForm {
     this.paged = this.schema.layout !== 'single';
     this.draftKey = form.dataset.draftKey || null;
     this.draftWhere = form.dataset.draftStore === 'session' ? 'session' : 'local';
+    // a team's draft on the server, shown by the page (a visit's checklist)
+    this.serverDraftAt = form.dataset.serverDraftAt || null;
     this.sending = false;
     this.state = null;
     this.page = null; // the section shown when paged
@@ -61,7 +63,8 @@ class SurveyForm {
     const returnedWithErrors = Boolean(document.getElementById('form-errors'));
     const saved = this.draftKey ? loadDraft(this.draftKey, this.draftWhere) : null;
     // a key reused by another survey (or an older page) must not pour its answers in here
-    const draft = saved?.survey === this.schema.key ? saved : null;
+    const draft = saved?.survey === this.schema.key
+      && keepsLocalDraft(saved, this.serverDraftAt) ? saved : null;
     // After a refused POST the page shows what was just sent: newer than any draft.
     const restore = draft && !returnedWithErrors && !this.sameAsForm(draft);
     if (restore) {
@@ -249,6 +252,11 @@ class SurveyForm {
   }
 
   onSubmit(event) {
+    // "Save draft": a plain POST, unchecked
+    if (event.submitter?.hasAttribute('data-plain-submit')) {
+      this.saveSoon.flush();
+      return;
+    }
     event.preventDefault();
     if (this.sending) return; // a second tap while the first send is on its way
     const problems = this.checkAll(this.form);
@@ -658,6 +666,7 @@ class SurveyForm {
     if (!this.draftKey) return;
     saveDraft(this.draftKey, {
       ...this.snapshot(), survey: this.schema.key, page: this.page?.dataset.section ?? null,
+      basedOn: this.serverDraftAt,
     }, this.draftWhere);
   }
 

@@ -13,6 +13,7 @@ from survey_app.auth import bp, sessions
 from survey_app.auth.forms import LoginForm
 from survey_app.extensions import db, limiter
 from survey_app.main.views import safe_next
+from survey_app.models.users import Role
 
 
 def _login_failed(_response) -> bool:
@@ -45,7 +46,7 @@ def _login_limit() -> str:
 )
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(start_page(current_user))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -54,11 +55,25 @@ def login():
             session.clear()  # a fresh session at sign-in: nothing carried over
             sessions.start(user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+            return redirect(safe_next(_asked_for(request.args.get("next")), start_page(user)))
         g.login_failed = True
         error = _("Wrong username or password.")
     status = 401 if error else 200
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def _asked_for(target: str | None) -> str | None:
+    """The page that sent the person to sign in; the front page asks for nothing in
+    particular (each role has its own start)."""
+    return None if target in ("/", url_for("main.index")) else target
+
+
+def start_page(user) -> str:
+    """Where signing in leads when no page asked for it: an inspector's own visits ("Lịch
+    kiểm tra của tôi", issue 11), everyone else's home page."""
+    if user.role == Role.INSPECTOR.value:
+        return url_for("fieldwork.my_visits")
+    return url_for("main.index")
 
 
 @bp.post("/logout")

@@ -17,6 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey_app.access import Perm, has_perm, may_respond
+from survey_app.campaigns.services import list_campaigns
+from survey_app.fieldwork import services as fieldwork
+from survey_app.models.campaigns import Campaign
 from survey_app.models.surveys import Survey
 from survey_app.registry.services import definition_of, response_counts
 from survey_app.surveys.model import Audience
@@ -58,6 +61,11 @@ class HomeContext:
     @cached_property
     def surveys(self) -> list[SurveyInfo]:
         return survey_infos(self.session, self.locale)
+
+    @cached_property
+    def campaigns(self) -> list[Campaign]:
+        """The active campaigns (one query, for every builder that needs them)."""
+        return list_campaigns(self.session)
 
     def can(self, perm: Perm) -> bool:
         return has_perm(self.user, perm)
@@ -148,8 +156,32 @@ def list_tiles(ctx: HomeContext) -> list[Tile]:
     ]
 
 
+def inspection_tiles(ctx: HomeContext) -> list[Tile]:
+    """An inspector's own visits (with new notices); for the Office and administrators,
+    the inspection plan of each active campaign."""
+    tiles = []
+    if ctx.can(Perm.PLAN_MANAGE):
+        for campaign in ctx.campaigns:
+            tiles.append(Tile(
+                _("Inspection plan: %(campaign)s", campaign=campaign.display_name(ctx.locale)),
+                _("The plan is final") if campaign.plan_final_at
+                else _("Teams, visits and minimum visits"),
+                "fieldwork.show_plan",
+                {"key": campaign.key},
+            ))
+    elif ctx.can(Perm.VISITS_CONDUCT):
+        visits = fieldwork.visit_count(ctx.session, ctx.user)
+        unread = fieldwork.unread_notice_count(ctx.session, ctx.user)
+        parts = [ngettext("%(num)d visit", "%(num)d visits", visits)]
+        if unread:
+            parts.append(ngettext("%(num)d new notice", "%(num)d new notices", unread))
+        tiles.append(Tile(_("My inspection visits"), " · ".join(parts), "fieldwork.my_visits"))
+    return tiles
+
+
 #: The home page's groups, in order: (key, heading, builder).
 GROUPS: tuple[tuple[str, LazyString, Callable[[HomeContext], list[Tile]]], ...] = (
+    ("inspections", _l("Inspections"), inspection_tiles),
     ("forms", _l("Forms to fill in"), form_tiles),
     ("results", _l("Responses and results"), result_tiles),
     ("lists", _l("Lists and settings"), list_tiles),

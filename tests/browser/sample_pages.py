@@ -49,6 +49,9 @@ class World:
     poll_token: str
     finding_id: int
     survey_keys: tuple[str, ...] = (INSPECTION, UNIT_REPORT, POLL)
+    #: Inspection visits of the inspector's team: one planned (with a draft), one sent.
+    visit_id: int = 0
+    sent_visit_id: int = 0
 
 
 PAGES: dict[str, Callable[[World], list[Visit]]] = {
@@ -89,6 +92,14 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "review.audit_log": lambda w: [visit()],
     "offline.outbox": lambda w: [visit(Role.INSPECTOR.value)],
     "offline.offline_page": lambda w: [visit(ANONYMOUS)],
+    "fieldwork.show_plan": lambda w: [visit(Role.OFFICE.value, key=CAMPAIGN)],
+    "fieldwork.remove_visit": lambda w: [visit(Role.OFFICE.value, key=CAMPAIGN,
+                                               visit_id=w.visit_id)],
+    "fieldwork.my_visits": lambda w: [visit(Role.INSPECTOR.value)],
+    "fieldwork.show_visit": lambda w: [visit(Role.INSPECTOR.value, visit_id=w.visit_id),
+                                       visit(Role.INSPECTOR.value, visit_id=w.sent_visit_id)],
+    "fieldwork.checklist": lambda w: [visit(Role.INSPECTOR.value, visit_id=w.visit_id),
+                                      visit(Role.INSPECTOR.value, visit_id=w.sent_visit_id)],
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -170,7 +181,10 @@ def build_world(db, make_user) -> World:
         db.session, get_campaign(db.session, CAMPAIGN), user=users[Role.REVIEWER.value],
         area="1.3", kind="strength", text=LONG_TEXT, evidence=["indicator:a13_ind_thoa_uoc"])
     db.session.commit()
+    visit_id, sent_visit_id = _plan_visits(db, make_user, inspector)
     return World(
+        visit_id=visit_id,
+        sent_visit_id=sent_visit_id,
         users={role: user.username for role, user in users.items()},
         unit_code="MAU-CDCS-NGOCHOI01",
         other_user_id=users[Role.REPORTER.value].id,
@@ -179,3 +193,34 @@ def build_world(db, make_user) -> World:
         poll_token=links[0].token,
         finding_id=finding.id,
     )
+
+
+def _plan_visits(db, make_user, inspector) -> tuple[int, int]:
+    """A team led by ``inspector`` with a long-named member, the campaign's plan of seven
+    visits (met, final), a draft on one visit and the checklist sent for another."""
+    from survey_app.campaigns.services import get_campaign
+    from survey_app.fieldwork import services as fieldwork
+    from survey_app.registry.services import definition_of
+    from survey_app.surveys.validation import validate
+
+    campaign = get_campaign(db.session, CAMPAIGN)
+    member = make_user(Role.INSPECTOR.value, full_name="Nguyễn Thị Thanh Hương")
+    fieldwork.create_team(db.session, campaign, "Đoàn kiểm tra số 1", inspector.username,
+                          [member.username])
+    codes = ["KT-TPKT", "KT-DAKHA", "KT-DAKTO", "MAU-NGANH-GD", "MAU-CDCS-TT01",
+             "MAU-TW-DIENLUC", "MAU-TW-BUUDIEN"]
+    visits = [fieldwork.add_visit(db.session, campaign, code, "Đoàn kiểm tra số 1",
+                                  dt.date(2017, 9, 5 + 3 * i)) for i, code in enumerate(codes)]
+    fieldwork.finalize_plan(db.session, campaign)
+    visits[0].draft = {"a11_uu_diem": [LONG_TEXT]}
+    visits[0].draft_saved_at = dt.datetime(2017, 9, 5, 3, 30, tzinfo=dt.UTC)
+    visits[0].draft_saved_by_id = member.id
+    survey = fieldwork.inspection_survey(db.session, campaign)
+    definition = definition_of(survey.current_version)
+    answers = validate(definition, {**_some_answers(definition, 1), "visit_date": "2017-09-08"},
+                       today=dt.date(2017, 9, 30)).answers
+    fieldwork.submit_checklist(db.session, visits[1], survey=survey, response_id=uuid.uuid4(),
+                               answers=answers, user=member, today=dt.date(2017, 9, 8),
+                               now=dt.datetime(2017, 9, 8, 9, 15, tzinfo=dt.UTC))
+    db.session.commit()
+    return visits[0].id, visits[1].id

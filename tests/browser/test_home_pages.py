@@ -20,7 +20,8 @@ GROUPS = {
     "office": (["Phiếu cần điền", "Phiếu đã gửi và kết quả", "Danh mục và thiết lập"], 8),
     "reviewer": (["Phiếu đã gửi và kết quả", "Danh mục và thiết lập"], 4),
     "organization": (["Phiếu đã gửi và kết quả", "Danh mục và thiết lập"], 4),
-    "inspector": (["Phiếu cần điền"], 1),
+    # an inspector's own visits come first (issue 11), with or without a campaign
+    "inspector": (["Kiểm tra", "Phiếu cần điền"], 2),
     "reporter": (["Phiếu cần điền"], 1),
 }
 
@@ -36,7 +37,10 @@ def sign_in(page, live_server, user):
     page.get_by_label("Tên đăng nhập").fill(user.username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(f"{live_server}/")
+    # an inspector starts on their own visits (issue 11); the home page is one tap away
+    page.wait_for_url(lambda url: url in (f"{live_server}/", f"{live_server}/visits"))
+    if page.url != f"{live_server}/":
+        page.goto(f"{live_server}/")
 
 
 @pytest.mark.parametrize("role", list(GROUPS))
@@ -62,7 +66,7 @@ def test_home_page_fits_a_phone_for_each_role(page, live_server, make_user, ship
 def test_inspector_is_offered_the_checklist_and_reporter_the_unit_report(page, live_server,
                                                                           make_user, shipped):
     sign_in(page, live_server, make_user("inspector"))
-    expect(page.locator("a.tile strong")).to_have_text([INSPECTION])
+    expect(page.locator("a.tile strong")).to_have_text(["Lịch kiểm tra của tôi", INSPECTION])
     page.context.clear_cookies()
     sign_in(page, live_server, make_user("reporter"))
     expect(page.locator("a.tile strong")).to_have_text([REPORT])

@@ -78,6 +78,15 @@ EXPECTED: dict[str, str | set[str]] = {
     "offline.outbox": SIGNED_IN,
     "offline.pages": SIGNED_IN,
     "offline.token": SIGNED_IN,
+    # Inspections (issue 11): which visit a person reaches is test_fieldwork_pages's matter.
+    "fieldwork.show_plan": {"admin", "office"},
+    "fieldwork.create_team": {"admin", "office"},
+    "fieldwork.add_visit": {"admin", "office"},
+    "fieldwork.finalize_plan": {"admin", "office"},
+    "fieldwork.remove_visit": {"admin", "office"},
+    "fieldwork.my_visits": {"admin", "inspector"},
+    "fieldwork.show_visit": {"admin", "office", "inspector"},
+    "fieldwork.checklist": {"admin", "office", "inspector"},
 }
 
 
@@ -154,6 +163,7 @@ def test_each_route_answers_each_role_as_expected(app, make_user, login, who, sa
     sample = {"code": "KT-DAKHA", "user_id": target.id, "key": "sample_check",
               "response_id": uuid.uuid4(), "token": "no-such-token", "link_id": 999999,
               "fmt": "png", "finding_id": 999999, "area": "1.3"}
+              "fmt": "png", "visit_id": 999999}
     client = app.test_client()
     if who != "anonymous":
         client = login(make_user(who))

@@ -23,7 +23,8 @@ def test_sign_in_and_out(client, make_user):
     user = make_user("inspector")
     assert client.get("/").status_code == 302
     response = post_login(client, user.username, PASSWORD)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    # an inspector starts on their own visits (issue 11): "Lịch kiểm tra của tôi"
+    assert response.status_code == 302 and response.headers["Location"] == "/visits"
     assert "Xin chào" in client.get("/").get_data(as_text=True)
     token = csrf_token(client, "/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
