@@ -162,8 +162,7 @@ def test_each_route_answers_each_role_as_expected(app, make_user, login, who, sa
     target = make_user("inspector", username="target")
     sample = {"code": "KT-DAKHA", "user_id": target.id, "key": "sample_check",
               "response_id": uuid.uuid4(), "token": "no-such-token", "link_id": 999999,
-              "fmt": "png", "finding_id": 999999, "area": "1.3"}
-              "fmt": "png", "visit_id": 999999}
+              "fmt": "png", "finding_id": 999999, "area": "1.3", "visit_id": 999999}
     client = app.test_client()
     if who != "anonymous":
         client = login(make_user(who))
