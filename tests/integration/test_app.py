@@ -99,6 +99,7 @@ def test_static_files_carry_nosniff_but_not_the_document_headers(client):
     response = client.get("/static/css/app.css")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in response.headers
+    assert "Content-Disposition" not in response.headers
 
 
 def test_pages_have_no_inline_script_or_style(client):
