@@ -9,6 +9,7 @@ still blocks the report.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -19,7 +20,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
 from survey_app.review import report_text as words
-from survey_app.review.services import AreaReport, ReportData
+
+if TYPE_CHECKING:  # names for the annotations only: services imports this module to build
+    from survey_app.review.services import AreaReport, ReportData
 
 FONT = "Times New Roman"
 BODY_PT = 14
