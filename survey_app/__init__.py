@@ -243,6 +243,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.catalog import bp as catalog_bp
     from survey_app.main import bp as main_bp
     from survey_app.polls import bp as polls_bp
+    from survey_app.reports import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -251,3 +252,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(polls_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(reports_bp)

@@ -59,9 +59,13 @@ class SurveyForm {
     for (const repeat of this.form.querySelectorAll('.q-repeat')) this.setUpRepeat(repeat);
     const initial = this.snapshot();
     const returnedWithErrors = Boolean(document.getElementById('form-errors'));
+    // data-draft-fresh: the server has just kept these very answers (a draft saved there):
+    // they are newer than the device's draft, which takes them over.
+    const fresh = 'draftFresh' in this.form.dataset;
     const saved = this.draftKey ? loadDraft(this.draftKey, this.draftWhere) : null;
     // a key reused by another survey (or an older page) must not pour its answers in here
-    const draft = saved?.survey === this.schema.key ? saved : null;
+    const ours = saved?.survey === this.schema.key ? saved : null;
+    const draft = fresh ? null : ours;
     // After a refused POST the page shows what was just sent: newer than any draft.
     const restore = draft && !returnedWithErrors && !this.sameAsForm(draft);
     if (restore) {
@@ -70,14 +74,15 @@ class SurveyForm {
     }
     this.refresh();
     for (const p of this.form.querySelectorAll('p.change[data-change-for]')) this.updateChange(p);
-    if (this.paged) this.setUpPages(restore ? draft.page : null);
+    // back on the page the person was on when the server kept the draft
+    if (this.paged) this.setUpPages(restore || fresh ? ours?.page : null);
     if (restore) {
       // A reload would put the person back mid-page, past the notice and the progress bar.
       if ('scrollRestoration' in window.history) window.history.scrollRestoration = 'manual';
       this.form.querySelector('.draft-notice').scrollIntoView({ block: 'center' });
     }
     this.listen();
-    if (this.draftKey && returnedWithErrors) this.saveDraft();
+    if (this.draftKey && (returnedWithErrors || fresh)) this.saveDraft();
   }
 
   listen() {
@@ -243,6 +248,16 @@ class SurveyForm {
   }
 
   onSubmit(event) {
+    // A button marked data-plain (keep a draft on the server, fill in figures) posts the
+    // form as it stands, unchecked: a draft may be partial.  The device's draft stays until
+    // the page that comes back says the server has the answers (data-draft-fresh).
+    if (event.submitter?.hasAttribute('data-plain')) {
+      if (this.draftKey) {
+        this.saveSoon.cancel();
+        this.saveDraft(); // with the part shown, to come back to it
+      }
+      return;
+    }
     event.preventDefault();
     if (this.sending) return; // a second tap while the first send is on its way
     const problems = this.checkAll(this.form);
@@ -478,8 +493,12 @@ class SurveyForm {
       heading.tabIndex = -1; // focused when its page opens, so screen readers start there
     }
     const firstError = this.form.querySelector('.has-error, p.error');
-    const start = firstError?.closest('section[data-section]')
-      ?? (draftPage && this.form.querySelector(`section[data-section="${CSS.escape(draftPage)}"]`));
+    const section = (key) => (key
+      ? this.form.querySelector(`section[data-section="${CSS.escape(key)}"]`) : null);
+    // a link to #s-KEY opens that part (the report page after filling in figures)
+    const { hash } = window.location;
+    const linked = hash.startsWith('#s-') ? section(hash.slice(3)) : null;
+    const start = firstError?.closest('section[data-section]') ?? linked ?? section(draftPage);
     this.showPage(start && !start.hasAttribute('data-skipped') ? start : this.pages()[0]);
     this.form.dataset.paged = ''; // pages-early.js: taken over, keep the sections as shown
   }

@@ -16,6 +16,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from survey_app.models.users import Role
 from tests.conftest import PROJECT_SURVEYS
@@ -24,6 +25,8 @@ from tests.factories import add_poll_answers
 ANONYMOUS = None
 INSPECTION, UNIT_REPORT, POLL = "inspection_2017", "unit_report_2017", "worker_poll_2017"
 CAMPAIGN = "nq20_2017"
+#: A grassroots union under the reporter's district whose report is sent (build_world).
+SENT_REPORT_UNIT = "MAU-CDCS-DAKHA01"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,13 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
     "campaigns.admin_campaigns": lambda w: [visit()],
     "campaigns.new_campaign": lambda w: [visit(**{"from": CAMPAIGN})],
     "polls.thanks": lambda w: [visit(ANONYMOUS, token=w.poll_token)],
+    # a district's reporter: its own report (with its units' figures), then a unit's sent one
+    "reports.show_report": lambda w: [
+        visit(Role.REPORTER.value, key=CAMPAIGN),
+        visit(Role.REPORTER.value, key=CAMPAIGN, unit=SENT_REPORT_UNIT),
+        visit(Role.OFFICE.value, key=CAMPAIGN, unit=SENT_REPORT_UNIT)],
+    "reports.list_reports": lambda w: [visit(Role.OFFICE.value, key=CAMPAIGN),
+                                       visit(Role.REPORTER.value, key=CAMPAIGN)],
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -90,6 +100,7 @@ NOT_PAGES: dict[str, str] = {
     "polls.posters_zip": "ZIP download",
     "polls.results_xlsx": "Excel download",
     "polls.results_json": "JSON",
+    "reports.download_attachment": "file download",
 }
 
 LONG_TEXT = (
@@ -149,6 +160,7 @@ def build_world(db, make_user) -> World:
             answers = validate(definition, _some_answers(definition, n)).answers
             add_poll_answers(db, link, answers)
     db.session.commit()
+    _send_unit_report(db, make_user)
     return World(
         users={role: user.username for role, user in users.items()},
         unit_code="MAU-CDCS-NGOCHOI01",
@@ -157,3 +169,36 @@ def build_world(db, make_user) -> World:
         poll_link_id=links[0].id,
         poll_token=links[0].token,
     )
+
+
+def _send_unit_report(db, make_user) -> None:
+    """The report of SENT_REPORT_UNIT, sent with its signed document (reports pages)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from survey_app.campaigns.services import get_campaign
+    from survey_app.models.units import Unit
+    from survey_app.registry.services import definition_of, get_survey
+    from survey_app.reports import services as reports
+    from survey_app.surveys.validation import validate
+
+    campaign = get_campaign(db.session, CAMPAIGN)
+    unit = db.session.scalars(select(Unit).where(Unit.code == SENT_REPORT_UNIT)).one()
+    reporter = make_user(Role.REPORTER.value, unit_code=SENT_REPORT_UNIT)
+    survey = get_survey(db.session, UNIT_REPORT)
+    definition = definition_of(survey.current_version)
+    answers = {**_some_answers(definition, 1), "dien_thoai": "0905123456",
+               "ngay_hoi_nghi": "2017-09-28", "a12_ind_doan_vien": "1250",
+               "a12_ind_doan_vien.baseline": "980", "a12_ind_cdcs": "5",
+               "a12_ind_cdcs.baseline": "4"}
+    today, now = dt.date(2017, 10, 3), dt.datetime(2017, 10, 3, 2, tzinfo=dt.UTC)
+    result = validate(definition, answers, today=today)
+    assert result.ok, result.errors
+    reports.attach(db.session, campaign, unit, "Báo cáo tổng kết NQ20 - CĐCS Cà phê Đắk Hà.pdf",
+                   b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", user=reporter,
+                   access=reports.Access.FILE,
+                   folder=Path(current_app.instance_path) / "attachments", today=today)
+    reports.submit_report(db.session, campaign, unit, uuid.uuid4(), result.answers,
+                          version_id=survey.current_version_id, survey_id=survey.id,
+                          user=reporter, access=reports.Access.FILE, today=today, now=now)
+    db.session.commit()

@@ -60,6 +60,16 @@ EXPECTED: dict[str, str | set[str]] = {
     "campaigns.admin_campaigns": {"admin"},
     "campaigns.sync_campaigns": {"admin"},
     "campaigns.new_campaign": {"admin"},
+    # Unit reports: which unit's report, and what may be done with it, is decided by
+    # reports.services.access_to (tests/integration/test_report_pages.py).
+    "reports.show_report": STAFF | {"reporter"},
+    "reports.submit_report": {"admin", "reporter"},
+    "reports.save_draft": {"admin", "reporter"},
+    "reports.prefill_report": {"admin", "reporter"},
+    "reports.return_report": STAFF | {"reporter"},
+    "reports.upload_attachment": {"admin", "reporter"},
+    "reports.download_attachment": STAFF | {"reporter"},
+    "reports.list_reports": STAFF | {"reporter"},
 }
 
 
@@ -135,7 +145,7 @@ def test_each_route_answers_each_role_as_expected(app, make_user, login, who, sa
     target = make_user("inspector", username="target")
     sample = {"code": "KT-DAKHA", "user_id": target.id, "key": "sample_check",
               "response_id": uuid.uuid4(), "token": "no-such-token", "link_id": 999999,
-              "fmt": "png"}
+              "fmt": "png", "attachment_id": 999999}
     client = app.test_client()
     if who != "anonymous":
         client = login(make_user(who))
