@@ -1,7 +1,8 @@
 """A unit's report on a 360 px phone, as issue 11 tells it: a grassroots reporter fills in
 the report, attaches the signed PDF and sends it; the district returns it with a reason; the
 grassroots reporter reads the reason, corrects and sends again; the district sees the
-corrected report. Every page on the way is measured and photographed."""
+corrected report, and the Office's dashboard counts it. Every page on the way is measured
+and photographed."""
 
 from __future__ import annotations
 
@@ -104,6 +105,7 @@ def test_report_sent_returned_corrected_and_seen_again(browser, live_server, db,
                                                       make_user, on_time, tmp_path):
     make_user("reporter", username="cdcs", unit_code="MAU-CDCS-DAKHA01")
     make_user("reporter", username="huyen", unit_code="KT-DAKHA", full_name="Trần Thị Huyện")
+    make_user("office", username="vanphong")
     shots = tmp_path
 
     # --- the grassroots union writes its report
@@ -190,7 +192,24 @@ def test_report_sent_returned_corrected_and_seen_again(browser, live_server, db,
     measured(huyen, shots, "7-corrected")
     assert db.session.scalar(select(ReportAttachment.original_name)) == \
         "Báo cáo tổng kết đã ký.pdf"
-    assert cdcs.errors == [] and huyen.errors == []
+
+    # --- the Office's dashboard shows it sent on time, among every unit expected
+    office = phone(browser)
+    sign_in(office, live_server, "vanphong")
+    office.locator("a.tile", has_text="Tình hình nộp báo cáo").click()
+    expect(office.locator("h1")).to_have_text("Tình hình nộp báo cáo")
+    expect(office.locator(".figures .headline")).to_contain_text("Đã nộp 1 / 28 báo cáo")
+    office.get_by_label("Tình trạng").select_option("submitted")
+    office.get_by_role("button", name="Xem").click()
+    cards = office.locator(".report-list li")
+    expect(cards).to_have_count(1)
+    expect(cards).to_contain_text("CĐCS Công ty Cà phê Đắk Hà (mẫu)")
+    expect(cards).to_contain_text("Đã gửi đúng hạn")
+    expect(cards).to_contain_text("gửi ngày 04/10/2017")
+    measured(office, shots, "8-office-dashboard")
+    cards.get_by_role("link").click()
+    expect(office.locator("#history li")).to_have_count(4)
+    assert cdcs.errors == [] and huyen.errors == [] and office.errors == []
 
 
 def test_upper_level_fills_its_figures_from_its_units_on_a_phone(browser, live_server, db, nq20,
