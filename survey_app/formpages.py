@@ -267,6 +267,7 @@ def post_form(
     done_url: Callable[[uuid.UUID], str],
     show: Callable[[dict, dict, str, int], object],
     today: date,
+    done_message: str | None = None,
 ):
     """The POST of a staff survey form, the same for every area that has one (the catalog's
     fill page, a visit's checklist, a unit's report).
@@ -277,7 +278,8 @@ def post_form(
     created}`` — the page keeps its draft until it reads this. A refusal by ``store`` (a
     UserError) is rolled back and said, the answers kept: under a new submission number when
     the number itself belonged to someone else. Otherwise ``show(values, errors, response
-    id, status)`` draws the form again.
+    id, status)`` draws the form again. ``done_message``: what the next page says instead of
+    the usual thanks.
     """
     from flask import flash, redirect
 
@@ -302,7 +304,8 @@ def post_form(
                 response_id = new_response_id()
             return show(values, errors, response_id, exc.status)
         db.session.commit()
-        flash(_("Thank you: your answers have been saved."), "success")  # on the next page
+        # on the next page
+        flash(done_message or _("Thank you: your answers have been saved."), "success")
         url = done_url(stored_id)
         if json_requested():
             return {"id": str(stored_id), "url": url, "created": created}, (

@@ -856,10 +856,12 @@ def progress(session: Session, campaign: Campaign, today: date,
 def days_text(left: int) -> str:
     """Days to a deadline as people say it: 5 days left, due today, overdue by 3 days."""
     if left > 0:
-        return ngettext("%(num)d day left", "%(num)d days left", left)
+        return ngettext("%(days)s day left", "%(days)s days left", left,
+                        days=format_number(left))
     if left == 0:
         return _("due today")
-    return ngettext("overdue by %(num)d day", "overdue by %(num)d days", -left)
+    return ngettext("overdue by %(days)s day", "overdue by %(days)s days", -left,
+                    days=format_number(-left))
 
 
 def home_links(session: Session, user: User, campaigns: list[Campaign], today: date,

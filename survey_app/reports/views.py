@@ -97,6 +97,7 @@ def submit_report(key: str):
             campaign, unit, unit_access, values=values, errors=errors, response_id=response_id,
             status=status),
         today=today,
+        done_message=_("The report has been sent to the upper level."),
     )
 
 
@@ -307,6 +308,7 @@ def list_reports(key: str):
     levels, branches = services.filter_choices(rows)
     counted = services.filter_rows(rows, filters, with_status=False)
     per_level, overall = services.figures_by_level(counted)
+    overdue = sum(1 for row in counted if row.status == services.ReportStatus.OVERDUE)
     own = db.session.get(Unit, current_user.unit_id) if scope is not None and \
         current_user.unit_id else None
     return render_template(
@@ -320,6 +322,10 @@ def list_reports(key: str):
         statuses=list(services.ReportStatus),
         per_level=per_level,
         overall=overall,
+        overdue=overdue,
+        overdue_url=url_for(".list_reports", key=campaign.key, level=filters.level or None,
+                            district=filters.branch or None, status="overdue",
+                            _anchor="units"),
         own=own,
         scoped=scope is not None,
         kind_label=lambda kind: UnitKind(kind).label,

@@ -145,6 +145,7 @@ def test_sending_on_time_shows_the_report_read_only_with_its_history(db, as_, to
     assert response.campaign_id is not None and response.unit_id == report.unit_id
     view = client.get(REPORT)
     words = text_of(view)
+    assert "Đã gửi báo cáo lên cấp trên." in words  # not the catalog's thanks for answers
     assert "Đã gửi đúng hạn" in words and "Nội dung báo cáo đã gửi" in words
     assert "Nguyễn Văn A" in words and "Năm 2008: 100 · Năm 2017: 125" in words
     assert "Lịch sử xử lý" in words and "Nguyễn Văn Cơ Sở" in words
@@ -517,6 +518,22 @@ def test_office_dashboard_lists_every_expected_unit_with_figures(db, nq20, as_, 
     assert f'href="{REPORT}?unit=MAU-CDCS-DAKHA01"' in page(response)
     for percent in re.findall(r"(\d+),\d%", words):
         assert int(percent) <= 100
+    overdue = sum(1 for row in rows if row.status == "overdue")
+    assert overdue == 25  # all but the two sent and the province (due 10/11)
+    assert f"{overdue} đơn vị quá hạn chưa gửi: xem danh sách" in words
+    assert f'href="{REPORTS}?status=overdue#units"' in page(response)
+
+
+def test_the_overdue_link_keeps_the_filters_and_days_read_the_vietnamese_way(db, as_, today):
+    today(date(2026, 11, 30))
+    office = as_("office")
+    district = office.get(f"{REPORTS}?level=district")
+    assert "10 đơn vị quá hạn chưa gửi" in text_of(district)
+    assert f'href="{REPORTS}?level=district&amp;status=overdue#units"' in page(district)
+    # 3.338 days after 10/10/2017, with the thousands dot
+    assert "quá hạn 3.338 ngày" in text_of(district)
+    listed = office.get(f"{REPORTS}?level=district&status=overdue")
+    assert len(cards(listed)) == 10 and "xem danh sách" not in text_of(listed)
 
 
 def test_dashboard_filters_by_level_district_and_status(db, nq20, as_, people, today):
