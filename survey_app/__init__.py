@@ -247,6 +247,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.main import bp as main_bp
     from survey_app.offline import bp as offline_bp
     from survey_app.polls import bp as polls_bp
+    from survey_app.reports import bp as reports_bp
     from survey_app.review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -259,3 +260,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(fieldwork_bp)
+    app.register_blueprint(reports_bp)

@@ -290,6 +290,7 @@ def post_form(
     done_url: Callable[[uuid.UUID], str],
     show: Callable[[dict, dict, str, int], object],
     today: date,
+    done_message: str | None = None,
 ):
     """The POST of a staff survey form, the same for every area that has one (the catalog's
     fill page, a visit's checklist, a unit's report).
@@ -301,7 +302,8 @@ def post_form(
     ``X-Outbox``, gets no "thank you" for a next page it never opens). A refusal by ``store`` (a
     UserError) is rolled back and said, the answers kept: under a new submission number when
     the number itself belonged to someone else. Otherwise ``show(values, errors, response
-    id, status)`` draws the form again.
+    id, status)`` draws the form again. ``done_message``: what the next page says instead of
+    the usual thanks.
     """
     from flask import flash, redirect, request
 
@@ -328,7 +330,7 @@ def post_form(
         db.session.commit()
         if not request.headers.get("X-Outbox"):
             # on the next page; the phone's outbox sends in the background: no next page
-            flash(_("Thank you: your answers have been saved."), "success")
+            flash(done_message or _("Thank you: your answers have been saved."), "success")
         url = done_url(stored_id)
         if json_requested():
             return {"id": str(stored_id), "url": url, "created": created}, (

@@ -61,10 +61,14 @@ class SurveyForm {
     for (const repeat of this.form.querySelectorAll('.q-repeat')) this.setUpRepeat(repeat);
     const initial = this.snapshot();
     const returnedWithErrors = Boolean(document.getElementById('form-errors'));
+    // data-draft-fresh: the server has just kept these very answers (a draft saved there):
+    // they are newer than the device's draft, which takes them over.
+    const fresh = 'draftFresh' in this.form.dataset;
     const saved = this.draftKey ? loadDraft(this.draftKey, this.draftWhere) : null;
     // a key reused by another survey (or an older page) must not pour its answers in here
-    const draft = saved?.survey === this.schema.key
-      && keepsLocalDraft(saved, this.serverDraftAt) ? saved : null;
+    const ours = saved?.survey === this.schema.key ? saved : null;
+    // a team's draft kept on the server since (a visit's checklist) beats the device's
+    const draft = fresh || !keepsLocalDraft(ours, this.serverDraftAt) ? null : ours;
     // After a refused POST the page shows what was just sent: newer than any draft.
     const restore = draft && !returnedWithErrors && !this.sameAsForm(draft);
     if (restore) {
@@ -78,7 +82,8 @@ class SurveyForm {
     for (const p of this.form.querySelectorAll('p.change[data-change-for]')) this.updateChange(p);
     // A draft from the outbox (outbox-page.js) brings the server's refusal: shown in place.
     const refused = restore && draft.errors ? this.showErrors(draft.errors) : [];
-    if (this.paged) this.setUpPages(restore ? draft.page : null);
+    // back on the page the person was on when the server kept the draft
+    if (this.paged) this.setUpPages(restore || fresh ? ours?.page : null);
     if (refused.length) this.showSummary(refused);
     if (restore) {
       // A reload would put the person back mid-page, past the notice and the progress bar.
@@ -86,7 +91,7 @@ class SurveyForm {
       this.form.querySelector('.draft-notice').scrollIntoView({ block: 'center' });
     }
     this.listen();
-    if (this.draftKey && returnedWithErrors) this.saveDraft();
+    if (this.draftKey && (returnedWithErrors || fresh)) this.saveDraft();
   }
 
   listen() {
@@ -252,9 +257,14 @@ class SurveyForm {
   }
 
   onSubmit(event) {
-    // "Save draft": a plain POST, unchecked
-    if (event.submitter?.hasAttribute('data-plain-submit')) {
-      this.saveSoon.flush();
+    // A button marked data-plain (keep a draft on the server, fill in figures) posts the
+    // form as it stands, unchecked: a draft may be partial.  The device's draft stays until
+    // the page that comes back says the server has the answers (data-draft-fresh).
+    if (event.submitter?.hasAttribute('data-plain')) {
+      if (this.draftKey) {
+        this.saveSoon.cancel();
+        this.saveDraft(); // with the part shown, to come back to it
+      }
       return;
     }
     event.preventDefault();
@@ -499,8 +509,12 @@ class SurveyForm {
       heading.tabIndex = -1; // focused when its page opens, so screen readers start there
     }
     const firstError = this.form.querySelector('.has-error, p.error');
-    const start = firstError?.closest('section[data-section]')
-      ?? (draftPage && this.form.querySelector(`section[data-section="${CSS.escape(draftPage)}"]`));
+    const section = (key) => (key
+      ? this.form.querySelector(`section[data-section="${CSS.escape(key)}"]`) : null);
+    // a link to #s-KEY opens that part (the report page after filling in figures)
+    const { hash } = window.location;
+    const linked = hash.startsWith('#s-') ? section(hash.slice(3)) : null;
+    const start = firstError?.closest('section[data-section]') ?? linked ?? section(draftPage);
     this.showPage(start && !start.hasAttribute('data-skipped') ? start : this.pages()[0]);
     this.form.dataset.paged = ''; // pages-early.js: taken over, keep the sections as shown
   }

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from survey_app.forms import BaseForm
@@ -34,6 +34,10 @@ class UnitForm(BaseForm):
     parent_code = SelectField(
         _l("Parent unit"), choices=[], validators=[Optional()], render_kw=PICKER_ATTRS
     )
+    # Units set up or dissolved during a campaign (issue 11): they owe a report only when
+    # active on its deadline.
+    active_from = DateField(_l("Active from"), validators=[Optional()])
+    active_until = DateField(_l("Dissolved on"), validators=[Optional()])
 
 
 class RosterUploadForm(BaseForm):

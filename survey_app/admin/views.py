@@ -24,6 +24,7 @@ from survey_app.admin.forms import (
 from survey_app.errors import UserError
 from survey_app.exports import xlsx_download
 from survey_app.extensions import db
+from survey_app.localtime import local_today
 from survey_app.models.units import Unit
 from survey_app.models.users import Department, User
 from survey_app.units import picker, roster
@@ -68,7 +69,7 @@ def index():
 def list_units():
     query = request.args.get("q", "").strip()[:100]
     tree = units.unit_tree(db.session, query)
-    return render_template("admin/list_units.html", tree=tree, query=query)
+    return render_template("admin/list_units.html", tree=tree, query=query, today=local_today())
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -95,6 +96,8 @@ def _save_unit(form: UnitForm, unit: Unit | None) -> Unit:
         parent_code=form.parent_code.data,
         unit=unit,
         actor=current_user,
+        active_from=form.active_from.data,
+        active_until=form.active_until.data,
     )
 
 

@@ -14,6 +14,7 @@ from survey_app.formpages import current_locale
 from survey_app.localtime import local_today
 from survey_app.models.units import UnitKind
 from survey_app.models.users import Department
+from survey_app.reports.services import home_links
 
 
 @bp.get("/campaigns")
@@ -44,6 +45,7 @@ def show_campaign(key: str):
         kind_label=lambda kind: UnitKind(kind).label,
         locale=current_locale(),
         today=today,
+        report_links=home_links(db.session, current_user, [campaign], today, current_locale()),
     )
 
 

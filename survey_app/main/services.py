@@ -100,11 +100,30 @@ def form_tiles(ctx: HomeContext) -> list[Tile]:
     unit report, the Office and administrators both)."""
     if not ctx.can(Perm.SURVEYS_RESPOND):
         return []
+    # A unit's reporter files a campaign's unit report on the campaign's report page (tied
+    # to the campaign and its deadline), not as a free-standing form.
+    filed_in_campaigns = set()
+    if ctx.can(Perm.REPORTS_FILE) and ctx.user.role == "reporter":
+        from survey_app.campaigns.services import config_of
+
+        filed_in_campaigns = {config_of(c).surveys.get("unit_report") for c in ctx.campaigns}
     return [
         Tile(s.title, _("Fill in this form"), "catalog.fill", {"key": s.key})
         for s in ctx.surveys
-        if s.is_active and may_respond(ctx.user, s.audience)
+        if s.is_active and may_respond(ctx.user, s.audience) and s.key not in filed_in_campaigns
     ]
+
+
+def report_tiles(ctx: HomeContext) -> list[Tile]:
+    """A unit's own report in each campaign and the reports of the units under it; for the
+    Office, administrators and departments, how the reports are coming in (issue 11)."""
+    if not ctx.can(Perm.REPORTS_READ) or not ctx.campaigns:
+        return []
+    from survey_app.localtime import local_today
+    from survey_app.reports.services import home_links
+
+    return [Tile(*link) for link in home_links(ctx.session, ctx.user, ctx.campaigns,
+                                               local_today(), ctx.locale)]
 
 
 def result_tiles(ctx: HomeContext) -> list[Tile]:
@@ -182,6 +201,7 @@ def inspection_tiles(ctx: HomeContext) -> list[Tile]:
 #: The home page's groups, in order: (key, heading, builder).
 GROUPS: tuple[tuple[str, LazyString, Callable[[HomeContext], list[Tile]]], ...] = (
     ("inspections", _l("Inspections"), inspection_tiles),
+    ("reports", _l("Unit reports"), report_tiles),
     ("forms", _l("Forms to fill in"), form_tiles),
     ("results", _l("Responses and results"), result_tiles),
     ("lists", _l("Lists and settings"), list_tiles),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,8 @@ from survey_app.models.campaigns import (
 from survey_app.models.responses import Answer
 from survey_app.models.units import Unit, UnitKind
 from survey_app.models.users import Role, User
+from survey_app.surveys.model import Definition
+from survey_app.surveys.numbers import format_number
 from survey_app.units.services import subtree_query
 
 
@@ -142,6 +145,11 @@ def _require(access: Access, *allowed: Access) -> None:
         raise NotYourReport()
 
 
+def check_may_file(access: Access) -> None:
+    """Only a unit's own reporter writes and sends its report. Raises NotYourReport."""
+    _require(access, Access.FILE)
+
+
 # --------------------------------------------------------------------------
 # The reporter's side: drafts and sending
 # --------------------------------------------------------------------------
@@ -187,10 +195,16 @@ def save_draft(session: Session, campaign: Campaign, unit: Unit, values: dict, *
     report = report_of(session, campaign, unit)
     check_can_file(config_of(campaign), unit, report, today)
     report = report or _report(session, campaign, unit)
-    report.draft = {name: list(texts) for name, texts in values.items()}
+    report.draft = answer_fields(values)
     report.draft_saved_at = utcnow()
     session.flush()
     return report
+
+
+def answer_fields(values: dict) -> dict[str, list[str]]:
+    """The answers of a posted form, without its controls (CSRF token, response id...)."""
+    return {name: [str(text) for text in texts] for name, texts in values.items()
+            if not name.startswith("_") and name != "csrf_token"}
 
 
 def prepare_submission(session: Session, campaign: Campaign, unit: Unit, response_id: uuid.UUID,
@@ -237,16 +251,32 @@ def submit_report(session: Session, campaign: Campaign, unit: Unit, response_id:
                   today: date, now: datetime) -> UnitReport:
     """Store the validated answers as the unit's report (a replay of the same id changes
     nothing). Raises ReportError, NotYourReport, ResponseIdTaken."""
+    send_report(session, campaign, unit, response_id, answers, version_id=version_id,
+                survey_id=survey_id, user=user, access=access, today=today, now=now)
+    return report_of(session, campaign, unit)
+
+
+def send_report(session: Session, campaign: Campaign, unit: Unit, response_id: uuid.UUID,
+                answers, *, version_id: int, survey_id: int, user: User, access: Access,
+                today: date, now: datetime) -> bool:
+    """``submit_report`` for a form's POST: True when the answers were stored now, False
+    for a replay of the report already sent with ``response_id``. Raises ReportError,
+    NotYourReport, ReplayRefused."""
     from survey_app.models.responses import Channel
-    from survey_app.responses.services import store_response
+    from survey_app.responses.services import ResponseIdTaken, store_response
 
     if not prepare_submission(session, campaign, unit, response_id, access=access, today=today):
-        return report_of(session, campaign, unit)
-    store_response(session.connection(), response_id=response_id, version_id=version_id,
-                   survey_id=survey_id, answers=answers, channel=Channel.WEB, today=today,
-                   now=now, unit_id=unit.id, submitted_by_id=user.id, campaign_id=campaign.id)
-    return record_submission(session, campaign, unit, response_id, user=user, today=today,
-                             now=now)
+        return False
+    stored = store_response(
+        session.connection(), response_id=response_id, version_id=version_id,
+        survey_id=survey_id, answers=answers, channel=Channel.WEB, today=today, now=now,
+        unit_id=unit.id, submitted_by_id=user.id, campaign_id=campaign.id)
+    if not stored:
+        # The id is one of this person's other responses (an earlier sending of this report,
+        # a form filled outside the campaign): taking it would drop the answers just sent.
+        raise ResponseIdTaken()
+    record_submission(session, campaign, unit, response_id, user=user, today=today, now=now)
+    return True
 
 
 def is_report_late(campaign: Campaign, unit: Unit, report: UnitReport) -> bool:
@@ -384,8 +414,11 @@ def attachment_for(session: Session, user: User, campaign: Campaign,
 class ChildSum:
     baseline: float | None
     current: float | None
+    #: units under it that sent their report / that owe one
     reported: int
     expected: int
+    #: of the reports sent, how many give a figure for this indicator (the sums are theirs)
+    answered: int = 0
 
 
 def children_sums(session: Session, campaign: Campaign, unit: Unit,
@@ -417,6 +450,15 @@ def children_sums(session: Session, campaign: Campaign, unit: Unit,
             .group_by(Answer.question_key, Answer.part)
         ).all()
         sums = {(key, part): (total, n) for key, part, total, n in rows}
+        answered = dict(session.execute(
+            select(Answer.question_key, func.count(func.distinct(Answer.response_id)))
+            .where(Answer.response_id.in_(response_ids),
+                   Answer.question_key.in_(indicator_keys),
+                   Answer.value_number.is_not(None), Answer.repeat_index.is_(None))
+            .group_by(Answer.question_key)
+        ).all())
+    else:
+        answered = {}
     result = {}
     for key in indicator_keys:
         baseline = sums.get((key, "baseline"))
@@ -426,6 +468,7 @@ def children_sums(session: Session, campaign: Campaign, unit: Unit,
             current=current[0] if current else None,
             reported=len(response_ids),
             expected=len(owing),
+            answered=answered.get(key, 0),
         )
     return result
 
@@ -539,3 +582,320 @@ def status_json(session: Session, campaign: Campaign, today: date) -> dict:
             "not_due": sum(1 for row in rows if row.not_due),
         },
     }
+
+
+# --------------------------------------------------------------------------
+# What the report pages show
+# --------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    ReportStatus.NOT_STARTED: _l("Not started"),
+    ReportStatus.DRAFT: _l("Draft"),
+    ReportStatus.RETURNED: _l("Returned for correction"),
+    ReportStatus.SUBMITTED: _l("Sent on time"),
+    ReportStatus.SUBMITTED_LATE: _l("Sent late"),
+    ReportStatus.OVERDUE: _l("Overdue, not sent"),
+}
+
+#: A mark for each status that a person tells apart without colour (the page adds the words).
+STATUS_MARKS = {
+    ReportStatus.NOT_STARTED: "○",
+    ReportStatus.DRAFT: "✎",
+    ReportStatus.RETURNED: "↩",
+    ReportStatus.SUBMITTED: "✓",
+    ReportStatus.SUBMITTED_LATE: "✓",
+    ReportStatus.OVERDUE: "!",
+}
+
+EVENT_LABELS = {
+    "submitted": _l("Sent"),
+    "resubmitted": _l("Sent again after correction"),
+    "returned": _l("Returned for correction"),
+    "attached": _l("Signed document attached"),
+}
+
+
+def status_label(status: ReportStatus | str) -> str:
+    return str(STATUS_LABELS[ReportStatus(status)])
+
+
+def event_label(action: str) -> str:
+    label = EVENT_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """Where one unit's report stands today."""
+
+    unit: Unit
+    access: Access
+    report: UnitReport | None
+    deadline: Deadline
+    #: None when units of this kind (or this unit, not active then) owe no report
+    status: ReportStatus | None
+
+    @property
+    def is_sent(self) -> bool:
+        return self.report is not None and self.report.state == ReportState.SUBMITTED
+
+    @property
+    def is_late(self) -> bool:
+        return self.status == ReportStatus.SUBMITTED_LATE
+
+    @property
+    def may_file(self) -> bool:
+        """Whether this user fills in the form now (own unit, not sent)."""
+        return self.access == Access.FILE and not self.is_sent and self.deadline.due is not None
+
+    @property
+    def may_return(self) -> bool:
+        return self.access == Access.REVIEW and self.is_sent
+
+
+def summary_of(session: Session, campaign: Campaign, unit: Unit, access: Access,
+               today: date) -> ReportSummary:
+    config = config_of(campaign)
+    report = report_of(session, campaign, unit)
+    deadline = deadline_of(config, unit, today)
+    status = None
+    if deadline.due is not None:
+        status = report_status(config, unit.kind, report.state if report else None,
+                               report.first_submitted_on if report else None, today)
+    return ReportSummary(unit=unit, access=access, report=report, deadline=deadline,
+                         status=status)
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    survey_id: int
+    version_id: int
+    definition: Definition
+    version: int = 0  # the version's number, shown with an answer waiting on the phone
+
+
+def report_form(session: Session, campaign: Campaign) -> ReportForm:
+    """The campaign's unit report form (its current version). Raises ReportError."""
+    from survey_app.registry.services import SurveyNotFound, definition_of, get_survey
+
+    key = config_of(campaign).surveys.get("unit_report")
+    try:
+        survey = get_survey(session, key) if key else None
+    except SurveyNotFound:
+        survey = None
+    if survey is None:
+        raise ReportError(_("This campaign has no unit report form."))
+    return ReportForm(survey.id, survey.current_version_id, definition_of(survey.current_version),
+                      survey.current_version.number)
+
+
+def sent_answers(session: Session, report: UnitReport | None):
+    """(definition, values) of the answers last sent, as they were sent; None if none."""
+    from survey_app.models.responses import Response
+    from survey_app.registry.services import definition_of
+    from survey_app.responses.services import answers_of, stored_values
+
+    if report is None or report.response_id is None:
+        return None
+    response = session.get(Response, report.response_id)
+    if response is None:
+        return None
+    definition = definition_of(response.version)
+    return definition, stored_values(definition, answers_of(session, response.id))
+
+
+def start_values(session: Session, report: UnitReport | None,
+                 definition) -> dict[str, list[str]]:
+    """What the reporter's form starts from: the draft kept on the server, else (a returned
+    report) the answers last sent, else the form's defaults."""
+    from survey_app.surveys.numbers import input_text
+    from survey_app.surveys.rendering import default_values
+
+    if report is not None and report.draft:
+        return {name: list(texts) for name, texts in report.draft.items()}
+    sent = sent_answers(session, report) if report is not None else None
+    if sent is not None:
+        _definition, values = sent
+        return {
+            name: [input_text(v) if isinstance(v, int | float) else str(v) for v in items]
+            for name, items in values.items()
+        }
+    return default_values(definition)
+
+
+def indicator_keys(definition) -> list[str]:
+    """The data appendix's figures an upper level can add up (indicators outside repeats)."""
+    from survey_app.surveys.model import QType
+
+    return [q.key for q in definition.questions() if q.type is QType.INDICATOR]
+
+
+def children_notes(session: Session, campaign: Campaign, unit: Unit,
+                   definition) -> dict[str, ChildSum]:
+    """Each indicator's sums from the units under ``unit``; empty when none owes a report."""
+    sums = children_sums(session, campaign, unit, indicator_keys(definition))
+    if not sums or next(iter(sums.values())).expected == 0:
+        return {}
+    return sums
+
+
+def prefill_from_children(session: Session, campaign: Campaign, unit: Unit, values: dict,
+                          definition, *, user: User, access: Access,
+                          today: date) -> tuple[UnitReport, list[str]]:
+    """Fill each empty indicator figure of ``values`` with the sum of the units under
+    ``unit`` and keep the result as the draft; a figure nobody sent stays empty. Returns the
+    report and the fields filled. Raises ReportError, NotYourReport."""
+    from survey_app.surveys.numbers import input_text
+
+    _require(access, Access.FILE)
+    merged = answer_fields(values)
+    filled = []
+    for key, sums in children_sums(session, campaign, unit, indicator_keys(definition)).items():
+        for name, total in ((f"{key}.baseline", sums.baseline), (key, sums.current)):
+            if total is None or any(text.strip() for text in merged.get(name, [])):
+                continue
+            merged[name] = [input_text(int(total) if float(total).is_integer() else total)]
+            filled.append(name)
+    report = save_draft(session, campaign, unit, merged, user=user, access=access, today=today)
+    return report, filled
+
+
+def attachment_file(folder: Path, attachment: ReportAttachment) -> Path:
+    """Where a kept document is (its random name, never a path from outside)."""
+    return folder / Path(attachment.stored_name).name
+
+
+# --------------------------------------------------------------------------
+# The dashboard's scope and filters
+# --------------------------------------------------------------------------
+
+
+def report_scope(session: Session, user: User) -> set[int] | None:
+    """The units whose reports ``user`` follows on the dashboard: all (None) for the Office,
+    administrators and departments, the units under their own for a unit's reporter.
+    Raises NotYourReport."""
+    if sees_everything(user) or user.role in (Role.REVIEWER.value, Role.ORGANIZATION.value):
+        return None
+    if user.role == Role.REPORTER.value:
+        if user.unit_id is None:
+            return set()
+        return set(session.scalars(subtree_query(user.unit_id))) - {user.unit_id}
+    raise NotYourReport()
+
+
+@dataclass(frozen=True)
+class Filters:
+    level: str = ""
+    branch: str = ""
+    status: str = ""
+
+    @classmethod
+    def read(cls, args) -> Filters:
+        def value(name: str, allowed) -> str:
+            text = (args.get(name) or "").strip()[:40]
+            return text if allowed(text) else ""
+
+        return cls(
+            level=value("level", lambda t: t in {k.value for k in UnitKind}),
+            branch=value("district", bool),
+            status=value("status", lambda t: t in {s.value for s in ReportStatus}),
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.level or self.branch or self.status)
+
+
+def filter_rows(rows: list[UnitRow], filters: Filters, *,
+                with_status: bool = True) -> list[UnitRow]:
+    """The rows the filters keep (``with_status=False``: all statuses, for the figures)."""
+    return [
+        row for row in rows
+        if (not filters.level or row.unit.kind == filters.level)
+        and (not filters.branch or (row.branch is not None and row.branch.code == filters.branch))
+        and (not with_status or not filters.status or row.status == filters.status)
+    ]
+
+
+def filter_choices(rows: list[UnitRow]) -> tuple[list[str], list[Unit]]:
+    """The levels and the districts (branches) that the rows have, in order."""
+    from survey_app.units.services import vietnamese_key
+
+    levels = sorted({row.unit.kind for row in rows}, key=lambda k: _LEVEL_ORDER.get(k, 99))
+    branches = {row.branch.id: row.branch for row in rows if row.branch is not None}
+    ordered = sorted(branches.values(),
+                     key=lambda u: (_LEVEL_ORDER.get(u.kind, 99), vietnamese_key(u.name)))
+    return levels, ordered
+
+
+# --------------------------------------------------------------------------
+# The home page: one's own report, the units under one's own, the province
+# --------------------------------------------------------------------------
+
+
+def own_reports(session: Session, user: User, campaigns: list[Campaign],
+                today: date) -> list[tuple[Campaign, ReportSummary]]:
+    """For a unit's reporter: their unit's report in each campaign in which it owes one."""
+    if user.role != Role.REPORTER.value or user.unit_id is None:
+        return []
+    unit = session.get(Unit, user.unit_id)
+    out = []
+    for campaign in campaigns:
+        summary = summary_of(session, campaign, unit, Access.FILE, today)
+        if summary.status is not None and summary.deadline.owes:
+            out.append((campaign, summary))
+    return out
+
+
+def progress(session: Session, campaign: Campaign, today: date,
+             scope: set[int] | None) -> tuple[Completeness, int]:
+    """The completeness figures of the reports within ``scope`` (None: all), and how many
+    are overdue."""
+    statuses = [row.status for row in unit_rows(session, campaign, today, scope=scope)]
+    return completeness(statuses), statuses.count(ReportStatus.OVERDUE)
+
+
+def days_text(left: int) -> str:
+    """Days to a deadline as people say it: 5 days left, due today, overdue by 3 days."""
+    if left > 0:
+        return ngettext("%(days)s day left", "%(days)s days left", left,
+                        days=format_number(left))
+    if left == 0:
+        return _("due today")
+    return ngettext("overdue by %(days)s day", "overdue by %(days)s days", -left,
+                    days=format_number(-left))
+
+
+def home_links(session: Session, user: User, campaigns: list[Campaign], today: date,
+               locale: str | None) -> list[tuple[str, str, str, dict[str, str]]]:
+    """The home page's report tiles, (title, description, endpoint, values): a reporter's
+    own report in each campaign, with its status and days left, and for an upper level the
+    reports of the units under it; the Office, administrators and departments how the
+    reports are coming in."""
+    links = []
+    for campaign, summary in own_reports(session, user, campaigns, today):
+        state = status_label(summary.status)
+        if summary.status == ReportStatus.OVERDUE:
+            not_sent = _("Not sent")
+            state = f"{not_sent} · {days_text(summary.deadline.days_left)}"
+        elif not summary.is_sent:
+            state = f"{state} · {days_text(summary.deadline.days_left)}"
+        links.append((_("Your unit's report"), f"{campaign.display_name(locale)}: {state}",
+                      "reports.show_report", {"key": campaign.key}))
+    try:
+        scope = report_scope(session, user)
+    except NotYourReport:
+        return links
+    for campaign in campaigns:
+        figures, overdue = progress(session, campaign, today, scope)
+        if scope is not None and not figures.expected:
+            continue  # a unit with nobody under it that reports
+        title = _("Report submission status") if scope is None else \
+            _("Reports of the units under yours")
+        sent = _("%(submitted)s of %(expected)s sent", submitted=format_number(figures.submitted),
+                 expected=format_number(figures.expected))
+        if overdue:
+            sent += " · " + ngettext("%(num)d overdue", "%(num)d overdue", overdue)
+        links.append((title, f"{campaign.display_name(locale)}: {sent}", "reports.list_reports",
+                      {"key": campaign.key}))
+    return links

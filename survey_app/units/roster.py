@@ -1,6 +1,9 @@
 """The unit roster as XLSX: the first sheet's header row names the columns ``code``,
 ``name``, ``kind`` and ``parent_code``, either so or by their headers as the export writes
 them in Vietnamese or English ("Mã đơn vị", "Unit code"…); other columns are ignored.
+Two more are optional, ``active_from`` and ``active_until`` (the days a unit was set up and
+dissolved, dd/mm/yyyy or Excel dates): a file without them leaves those days as they are,
+so rosters made before them still import; an empty cell in them clears the day.
 
 Import adds new codes and updates existing ones, never deletes, and is refused whole when any
 row is wrong: the problems are listed with their row (and column) and nothing is saved.
@@ -17,6 +20,7 @@ import operator
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from itertools import count
 from pathlib import Path
 from typing import IO
@@ -43,12 +47,16 @@ from survey_app.models.units import (
 from survey_app.surveys.sheets import safe_row
 
 COLUMNS = ("code", "name", "kind", "parent_code")
+#: Columns a file may leave out (older rosters have none of them).
+OPTIONAL_COLUMNS = ("active_from", "active_until")
 #: What the export writes over each column (the import also reads these, in both languages).
 HEADERS = {
     "code": _l("Unit code"),
     "name": _l("Unit name"),
     "kind": _l("Kind code"),
     "parent_code": _l("Parent unit code"),
+    "active_from": _l("Active from"),
+    "active_until": _l("Dissolved on"),
 }
 SHIPPED_ROSTER = Path(__file__).resolve().parent.parent / "data" / "units_kontum.yaml"
 #: Problems written out on the page and by the command line; the rest are only counted.
@@ -91,7 +99,7 @@ class Problems:
 
     def add(self, row: int | None, column: str | None, message) -> None:
         self.total += 1
-        order = COLUMNS.index(column) if column in COLUMNS else len(COLUMNS)
+        order = ALL_COLUMNS.index(column) if column in ALL_COLUMNS else len(ALL_COLUMNS)
         key = (-(row or 0), -order, -next(self._sequence))
         if len(self._heap) < self.limit:
             heapq.heappush(self._heap, (*key, Problem(row, column, message)))
@@ -122,6 +130,9 @@ class Problems:
         return iter(self.shown)
 
 
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
+
+
 @dataclass(frozen=True, slots=True)
 class RosterRow:
     row: int
@@ -129,6 +140,9 @@ class RosterRow:
     name: str
     kind: str
     parent_code: str | None
+    #: The cells of the optional date columns as read (a date, "" or typed text); only
+    #: columns the file has are here.
+    dates: tuple[tuple[str, object], ...] = ()
 
 
 class RosterRows(list):
@@ -232,7 +246,7 @@ def read_xlsx(stream: IO[bytes] | bytes | Path) -> list[RosterRow]:
         raise _not_a_workbook() from None
     found: dict[str, int] = {}
     # The export's headers first: its English "Kind" column holds labels, "Kind code" codes.
-    for aliases in (_header_aliases(), {key: key for key in COLUMNS}):
+    for aliases in (_header_aliases(), {key: key for key in ALL_COLUMNS}):
         for position, text in enumerate(header):
             key = aliases.get(" ".join(text.split()))
             if key is not None and key not in found and position not in found.values():
@@ -250,8 +264,9 @@ def read_xlsx(stream: IO[bytes] | bytes | Path) -> list[RosterRow]:
             ]
         )
     pick = operator.itemgetter(*(found[c] for c in COLUMNS))
+    optional = [(c, found[c]) for c in OPTIONAL_COLUMNS if c in found]
     width = len(header)  # calamine gives every row the sheet's width
-    names = {c: header_cells[found[c]] for c in COLUMNS if header_cells[found[c]] != c}
+    names = {c: header_cells[i] for c, i in found.items() if header_cells[i] != c}
     parsed = RosterRows(names=names)
     for number, values in enumerate(rows, start=2):
         if len(values) < width:
@@ -259,9 +274,45 @@ def read_xlsx(stream: IO[bytes] | bytes | Path) -> list[RosterRow]:
         code, name, kind, parent = (
             v.strip() if type(v) is str else _cell_text(v) for v in pick(values)
         )
+        dates = tuple(
+            (column, values[i].strip() if type(values[i]) is str else values[i])
+            for column, i in optional
+        )
         if code or name or kind or parent:
-            parsed.append(RosterRow(number, code, name, kind, parent or None))
+            parsed.append(RosterRow(number, code, name, kind, parent or None, dates))
     return parsed
+
+
+def cell_date(value) -> date | None:
+    """A day from a cell: an Excel date, or text written 05/10/2017 or 2017-10-05; None
+    for an empty cell. Raises ValueError for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        if value.time() != time(0):
+            raise ValueError(value)
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-":
+            return date.fromisoformat(text)
+        parts = text.split("/")
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    raise ValueError(value)
+
+
+def row_dates(row: RosterRow) -> dict[str, date | None]:
+    """The row's optional days that read as days (problems are found by ``validate``)."""
+    out = {}
+    for column, value in row.dates:
+        try:
+            out[column] = cell_date(value)
+        except ValueError:
+            continue
+    return out
 
 
 def validate(session: Session, rows: list[RosterRow]) -> Problems:
@@ -305,6 +356,21 @@ def validate(session: Session, rows: list[RosterRow]) -> Problems:
                     kinds=kind_list,
                 ),
             )
+        days = {}
+        for column, value in r.dates:
+            try:
+                days[column] = cell_date(value)
+            except (ValueError, TypeError):
+                problems.add(
+                    r.row,
+                    column,
+                    _l("“%(value)s” is not a day: write it as dd/mm/yyyy, e.g. 05/10/2017.",
+                       value=_quoted(_cell_text(value))),
+                )
+        if days.get("active_from") and days.get("active_until") \
+                and days["active_until"] < days["active_from"]:
+            problems.add(r.row, "active_until",
+                         _l("A unit cannot stop working before the day it was set up."))
 
     # The tree as it would stand: saved units overlaid by the file's rows.
     existing = _existing_tree(session)
@@ -423,17 +489,21 @@ def apply(session: Session, rows: list[RosterRow], *, actor=None) -> ImportResul
             del pending[r.code]
             parent = by_code[r.parent_code] if r.parent_code else None
             unit = by_code.get(r.code)
+            days = row_dates(r)  # only the date columns the file has
             if unit is None:
-                unit = Unit(code=r.code, name=r.name, kind=r.kind, parent=parent)
+                unit = Unit(code=r.code, name=r.name, kind=r.kind, parent=parent, **days)
                 session.add(unit)
                 by_code[r.code] = unit
                 created += 1
-            elif (unit.name, unit.kind, unit.parent_id) != (
+            elif (unit.name, unit.kind, unit.parent_id, *(getattr(unit, c) for c in days)) != (
                 r.name,
                 r.kind,
                 parent.id if parent else None,
+                *days.values(),
             ):
                 unit.name, unit.kind, unit.parent = r.name, r.kind, parent
+                for column, day in days.items():
+                    setattr(unit, column, day)
                 updated += 1
             else:
                 unchanged += 1
@@ -460,22 +530,25 @@ def export_xlsx(session: Session) -> bytes:
                 str(HEADERS["kind"]),
                 str(HEADERS["parent_code"]),
                 _("Parent unit"),
+                str(HEADERS["active_from"]),
+                str(HEADERS["active_until"]),
             ],
             bold=True,
         )
     )
     units = tree_order(session)
-    names = {code: name for code, name, _kind, _parent in units}
+    names = {code: name for code, name, *_rest in units}
     labels = {k.value: k.label for k in UnitKind}
-    for code, name, kind, parent_code in units:
+    for code, name, kind, parent_code, active_from, active_until in units:
         label = labels.get(kind, "")
         sheet.append(
             safe_row(
                 sheet,
-                [code, name, label, kind, parent_code, names.get(parent_code or "")],
+                [code, name, label, kind, parent_code, names.get(parent_code or ""),
+                 active_from, active_until],
             )
         )
-    for column, width in zip("ABCDEF", (20, 56, 28, 18, 20, 48), strict=True):
+    for column, width in zip("ABCDEFGH", (20, 56, 28, 18, 20, 48, 16, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "B2"
     help_sheet = workbook.create_sheet(_("Kinds"))
@@ -489,10 +562,12 @@ def export_xlsx(session: Session) -> bytes:
     return buffer.getvalue()
 
 
-def tree_order(session: Session) -> list[tuple[str, str, str, str | None]]:
+def tree_order(session: Session) -> list[tuple]:
+    """(code, name, kind, parent code, active from, active until), parents first."""
     units = list(
         session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id).order_by(Unit.code)
+            select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.active_from,
+                   Unit.active_until).order_by(Unit.code)
         )
     )
     code_of = {u.id: u.code for u in units}
@@ -502,7 +577,8 @@ def tree_order(session: Session) -> list[tuple[str, str, str, str | None]]:
     ordered, queue = [], list(children.get(None, []))
     while queue:
         u = queue.pop(0)
-        ordered.append((u.code, u.name, u.kind, code_of.get(u.parent_id)))
+        ordered.append((u.code, u.name, u.kind, code_of.get(u.parent_id), u.active_from,
+                        u.active_until))
         queue.extend(children.get(u.id, []))
     return ordered
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -109,8 +110,12 @@ def save_unit(
     parent_code: str | None,
     unit: Unit | None = None,
     actor=None,
+    active_from: date | None = None,
+    active_until: date | None = None,
 ) -> Unit:
     """Create ``unit`` (or update it, which may move it), checking the tree's rules.
+    ``active_from`` / ``active_until``: the day it was set up / dissolved (None: unknown,
+    still active); a campaign expects a report only from units active on its deadline.
 
     Raises UnitError.
     """
@@ -125,6 +130,7 @@ def save_unit(
         kind_enum = UnitKind(kind)
     except ValueError:
         raise UnitError(_("Unknown unit kind: %(kind)s", kind=kind)) from None
+    check_active_dates(active_from, active_until)
     existing = get_unit(session, code)
     if existing is not None and existing is not unit:
         raise UnitError(_("Another unit already has the code %(code)s.", code=code))
@@ -154,9 +160,18 @@ def save_unit(
     unit.code, unit.name, unit.kind = code, name, kind_enum.value
     unit.parent = parent
     unit.parent_id = parent.id if parent else None
+    unit.active_from, unit.active_until = active_from, active_until
     session.flush()
-    audit.record(session, action, code, actor=actor, name=name, kind=kind, parent=parent_code)
+    audit.record(session, action, code, actor=actor, name=name, kind=kind, parent=parent_code,
+                 active_from=active_from.isoformat() if active_from else None,
+                 active_until=active_until.isoformat() if active_until else None)
     return unit
+
+
+def check_active_dates(active_from: date | None, active_until: date | None) -> None:
+    """A unit cannot be dissolved before it was set up. Raises UnitError."""
+    if active_from and active_until and active_until < active_from:
+        raise UnitError(_("A unit cannot stop working before the day it was set up."))
 
 
 def _kind_message(kind: UnitKind, parent_kind: UnitKind | None) -> str:

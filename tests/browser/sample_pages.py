@@ -16,6 +16,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from survey_app.models.users import Role
 from tests.conftest import PROJECT_SURVEYS
@@ -24,6 +25,8 @@ from tests.factories import add_poll_answers
 ANONYMOUS = None
 INSPECTION, UNIT_REPORT, POLL = "inspection_2017", "unit_report_2017", "worker_poll_2017"
 CAMPAIGN = "nq20_2017"
+#: A grassroots union under the reporter's district whose report is sent (build_world).
+SENT_REPORT_UNIT = "MAU-CDCS-DAKHA01"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,13 @@ PAGES: dict[str, Callable[[World], list[Visit]]] = {
                                        visit(Role.INSPECTOR.value, visit_id=w.sent_visit_id)],
     "fieldwork.checklist": lambda w: [visit(Role.INSPECTOR.value, visit_id=w.visit_id),
                                       visit(Role.INSPECTOR.value, visit_id=w.sent_visit_id)],
+    # a district's reporter: its own report (with its units' figures), then a unit's sent one
+    "reports.show_report": lambda w: [
+        visit(Role.REPORTER.value, key=CAMPAIGN),
+        visit(Role.REPORTER.value, key=CAMPAIGN, unit=SENT_REPORT_UNIT),
+        visit(Role.OFFICE.value, key=CAMPAIGN, unit=SENT_REPORT_UNIT)],
+    "reports.list_reports": lambda w: [visit(Role.OFFICE.value, key=CAMPAIGN),
+                                       visit(Role.REPORTER.value, key=CAMPAIGN)],
 }
 
 NOT_PAGES: dict[str, str] = {
@@ -117,6 +127,7 @@ NOT_PAGES: dict[str, str] = {
     "offline.service_worker": "the service worker script",
     "offline.pages": "JSON for the service worker",
     "offline.token": "JSON for the outbox",
+    "reports.download_attachment": "file download",
 }
 
 LONG_TEXT = (
@@ -182,6 +193,7 @@ def build_world(db, make_user) -> World:
         area="1.3", kind="strength", text=LONG_TEXT, evidence=["indicator:a13_ind_thoa_uoc"])
     db.session.commit()
     visit_id, sent_visit_id = _plan_visits(db, make_user, inspector)
+    _send_unit_report(db, make_user)
     return World(
         visit_id=visit_id,
         sent_visit_id=sent_visit_id,
@@ -224,3 +236,34 @@ def _plan_visits(db, make_user, inspector) -> tuple[int, int]:
                                now=dt.datetime(2017, 9, 8, 9, 15, tzinfo=dt.UTC))
     db.session.commit()
     return visits[0].id, visits[1].id
+def _send_unit_report(db, make_user) -> None:
+    """The report of SENT_REPORT_UNIT, sent with its signed document (reports pages)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from survey_app.campaigns.services import get_campaign
+    from survey_app.models.units import Unit
+    from survey_app.registry.services import definition_of, get_survey
+    from survey_app.reports import services as reports
+    from survey_app.surveys.validation import validate
+
+    campaign = get_campaign(db.session, CAMPAIGN)
+    unit = db.session.scalars(select(Unit).where(Unit.code == SENT_REPORT_UNIT)).one()
+    reporter = make_user(Role.REPORTER.value, unit_code=SENT_REPORT_UNIT)
+    survey = get_survey(db.session, UNIT_REPORT)
+    definition = definition_of(survey.current_version)
+    answers = {**_some_answers(definition, 1), "dien_thoai": "0905123456",
+               "ngay_hoi_nghi": "2017-09-28", "a12_ind_doan_vien": "1250",
+               "a12_ind_doan_vien.baseline": "980", "a12_ind_cdcs": "5",
+               "a12_ind_cdcs.baseline": "4"}
+    today, now = dt.date(2017, 10, 3), dt.datetime(2017, 10, 3, 2, tzinfo=dt.UTC)
+    result = validate(definition, answers, today=today)
+    assert result.ok, result.errors
+    reports.attach(db.session, campaign, unit, "Báo cáo tổng kết NQ20 - CĐCS Cà phê Đắk Hà.pdf",
+                   b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", user=reporter,
+                   access=reports.Access.FILE,
+                   folder=Path(current_app.instance_path) / "attachments", today=today)
+    reports.submit_report(db.session, campaign, unit, uuid.uuid4(), result.answers,
+                          version_id=survey.current_version_id, survey_id=survey.id,
+                          user=reporter, access=reports.Access.FILE, today=today, now=now)
+    db.session.commit()

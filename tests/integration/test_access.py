@@ -87,6 +87,16 @@ EXPECTED: dict[str, str | set[str]] = {
     "fieldwork.my_visits": {"admin", "inspector"},
     "fieldwork.show_visit": {"admin", "office", "inspector"},
     "fieldwork.checklist": {"admin", "office", "inspector"},
+    # Unit reports: which unit's report, and what may be done with it, is decided by
+    # reports.services.access_to (tests/integration/test_report_pages.py).
+    "reports.show_report": STAFF | {"reporter"},
+    "reports.submit_report": {"admin", "reporter"},
+    "reports.save_draft": {"admin", "reporter"},
+    "reports.prefill_report": {"admin", "reporter"},
+    "reports.return_report": STAFF | {"reporter"},
+    "reports.upload_attachment": {"admin", "reporter"},
+    "reports.download_attachment": STAFF | {"reporter"},
+    "reports.list_reports": STAFF | {"reporter"},
 }
 
 
@@ -162,7 +172,8 @@ def test_each_route_answers_each_role_as_expected(app, make_user, login, who, sa
     target = make_user("inspector", username="target")
     sample = {"code": "KT-DAKHA", "user_id": target.id, "key": "sample_check",
               "response_id": uuid.uuid4(), "token": "no-such-token", "link_id": 999999,
-              "fmt": "png", "finding_id": 999999, "area": "1.3", "visit_id": 999999}
+              "fmt": "png", "finding_id": 999999, "area": "1.3", "visit_id": 999999,
+              "attachment_id": 999999}
     client = app.test_client()
     if who != "anonymous":
         client = login(make_user(who))

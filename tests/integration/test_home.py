@@ -132,5 +132,5 @@ def test_home_page_runs_a_fixed_number_of_queries(client, login_as, db, shipped_
     add_responses(db, sample_survey, "KT-DAKHA", 30)
     with count_queries() as many:
         assert client.get("/").status_code == 200
-    # users, surveys, response counts, and the active campaigns (their inspection plans)
+    # the user, the surveys, their response counts, the active campaigns (plans, reports)
     assert many.count == few.count <= 4, many.statements

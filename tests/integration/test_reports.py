@@ -203,8 +203,9 @@ def test_upper_level_prefill_sums_sent_reports_and_missing_is_not_zero(db, nq20,
     send(db, nq20, two, "MAU-CDCS-TPKT02", answers={**ANSWERS, "a12_ind_doan_vien": "75",
                                                      "a12_ind_doan_vien.baseline": "60"})
     sums = services.children_sums(db.session, nq20, district, keys)
-    assert sums["a12_ind_doan_vien"] == services.ChildSum(160.0, 200.0, 2, 3)
+    assert sums["a12_ind_doan_vien"] == services.ChildSum(160.0, 200.0, 2, 3, answered=2)
     assert sums["a11_ind_hoi_thi"].current is None  # not answered by anyone: not zero
+    assert (sums["a11_ind_hoi_thi"].reported, sums["a11_ind_hoi_thi"].answered) == (2, 0)
 
 
 def test_completeness_counts_units_set_up_and_dissolved_mid_campaign(db, nq20, reporter):
@@ -261,3 +262,23 @@ def test_cli_status_json(app, db, nq20, reporter):
 def test_history_rows_carry_no_way_to_edit(db, nq20, reporter):
     send(db, nq20, reporter, "MAU-CDCS-DAKHA01")
     assert db.session.scalars(select(ReportEvent)).one().action == "submitted"
+
+
+def test_an_id_of_another_response_of_the_same_person_is_refused(db, nq20, reporter):
+    """A reporter's form filled outside the campaign (or an earlier sending) cannot stand in
+    for the report: answering "sent" would drop the answers just sent."""
+    from survey_app.models.responses import Channel
+    from survey_app.responses.services import ResponseIdTaken, store_response
+
+    survey = get_survey(db.session, "unit_report_2017")
+    result = validate(definition_of(survey.current_version), ANSWERS, today=ON_TIME)
+    loose = uuid.uuid4()
+    store_response(db.session.connection(), response_id=loose,
+                   version_id=survey.current_version_id, survey_id=survey.id,
+                   answers=result.answers, channel=Channel.WEB, today=ON_TIME, now=NOW,
+                   unit_id=reporter.unit_id, submitted_by_id=reporter.id)
+    db.session.commit()
+    with pytest.raises(ResponseIdTaken):
+        send(db, nq20, reporter, "MAU-CDCS-DAKHA01", response_id=loose)
+    db.session.rollback()
+    assert services.report_of(db.session, nq20, unit(db, "MAU-CDCS-DAKHA01")) is None

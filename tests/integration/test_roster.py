@@ -98,19 +98,20 @@ def test_export_reads_back_with_an_independent_reader(kontum, db, tmp_path, app)
     assert result.exit_code == 0, result.output
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert sheet[0] == ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã loại", "Mã đơn vị cấp trên",
-                        "Đơn vị cấp trên"]
+                        "Đơn vị cấp trên", "Hoạt động từ ngày", "Ngừng hoạt động từ ngày"]
     exported = sorted((r[0], r[1], r[3], r[4] or None) for r in sheet[1:])
     assert exported == snapshot(db)
     names = {r[0]: r[1] for r in sheet[1:]}
     seen = set()
-    for code, _name, label, _kind, parent, parent_name in (tuple(r) for r in sheet[1:]):
+    for code, _name, label, _kind, parent, parent_name, *days in (tuple(r) for r in sheet[1:]):
+        assert days == ["", ""]  # the shipped roster has no activity days
         assert not parent or parent in seen, "parents come before their children"
         assert parent_name == (names[parent] if parent else "")
         assert label
         seen.add(code)
     dakha = next(r for r in sheet if r[0] == "KT-DAKHA")
     assert dakha[2:] == ["LĐLĐ huyện, thành phố", "district", "KT",
-                         "Liên đoàn Lao động tỉnh Kon Tum"]
+                         "Liên đoàn Lao động tỉnh Kon Tum", "", ""]
 
 
 def test_exported_file_imports_back_unchanged(kontum, db, app):
@@ -128,7 +129,7 @@ def test_english_export_has_english_headers_and_imports_back(client, login_as, d
     assert book.sheet_names == ["Units", "Kinds"]
     header = book.get_sheet_by_index(0).to_python()[0]
     assert header == ["Unit code", "Unit name", "Kind", "Kind code", "Parent unit code",
-                      "Parent unit"]
+                      "Parent unit", "Active from", "Dissolved on"]
     with app_locale("vi"):
         result = roster.apply(db.session, roster.read_xlsx(data))
     assert result.created == result.updated == 0
