@@ -99,7 +99,11 @@ def test_static_files_carry_nosniff_but_not_the_document_headers(client):
     response = client.get("/static/css/app.css")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in response.headers
-    assert "Content-Disposition" not in response.headers
+    for name in ("Content-Disposition", "Last-Modified", "Accept-Ranges"):
+        assert name not in response.headers
+    # revalidated by its ETag: unchanged, nothing is sent again
+    again = client.get("/static/css/app.css", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
 
 
 def test_pages_have_no_inline_script_or_style(client):
