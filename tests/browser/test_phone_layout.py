@@ -1,5 +1,7 @@
 """On a 360 px phone: sign in, see the Kon Tum tree, no horizontal scroll, big tap targets."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import has_horizontal_scroll, small_tap_targets
 from tests.conftest import PASSWORD
 
@@ -15,7 +17,7 @@ def sign_in(page, live_server, user):
 def test_sign_in_page_fits_a_phone(page, live_server, db):
     page.goto(f"{live_server}/login")
     assert page.locator("html").get_attribute("lang") == "vi"
-    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
     assert not has_horizontal_scroll(page)
     assert small_tap_targets(page) == []
 
@@ -29,8 +31,8 @@ def test_admin_signs_in_and_browses_the_tree_on_a_phone(page, live_server, make_
     assert not has_horizontal_scroll(page)
 
     page.get_by_role("link", name="Đơn vị").first.click()
-    assert page.get_by_text("Liên đoàn Lao động tỉnh Kon Tum").is_visible()
-    assert page.get_by_text("LĐLĐ huyện Ia H'Drai").is_visible()
+    expect(page.get_by_text("Liên đoàn Lao động tỉnh Kon Tum")).to_be_visible()
+    expect(page.get_by_text("LĐLĐ huyện Ia H'Drai")).to_be_visible()
     assert not has_horizontal_scroll(page)
     assert small_tap_targets(page) == []
 
@@ -39,11 +41,11 @@ def test_admin_signs_in_and_browses_the_tree_on_a_phone(page, live_server, make_
     province.locator(".unit-name").click()
     assert not page.get_by_text("LĐLĐ huyện Đắk Hà").is_visible()
     province.locator(".unit-name").click()
-    assert page.get_by_text("LĐLĐ huyện Đắk Hà").is_visible()
+    expect(page.get_by_text("LĐLĐ huyện Đắk Hà")).to_be_visible()
 
     # live search narrows the tree as the user types
     page.get_by_placeholder("Tìm theo tên hoặc mã").fill("Đắk Hà")
-    assert page.get_by_text("LĐLĐ huyện Đắk Hà").is_visible()
+    expect(page.get_by_text("LĐLĐ huyện Đắk Hà")).to_be_visible()
     assert not page.get_by_text("LĐLĐ huyện Sa Thầy").is_visible()
     assert errors == []  # no CSP violation or script error
 
@@ -54,6 +56,6 @@ def test_search_works_without_javascript(browser, live_server, make_user):
     page = context.new_page()
     sign_in(page, live_server, user)
     page.goto(f"{live_server}/admin/units?q=sa+th%E1%BA%A7y")
-    assert page.get_by_text("LĐLĐ huyện Sa Thầy").is_visible()
+    expect(page.get_by_text("LĐLĐ huyện Sa Thầy")).to_be_visible()
     assert page.get_by_text("LĐLĐ huyện Đắk Hà").count() == 0
     context.close()

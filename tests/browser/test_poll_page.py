@@ -5,6 +5,7 @@ import re
 
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import expect
 
 from survey_app.polls import services
 from survey_app.registry.services import sync_definition
@@ -63,14 +64,14 @@ def test_poster_qr_leads_to_a_light_poll_answered_once(page, context, live_serve
     page.locator("form.poll input[type=radio]").first.check()
     page.get_by_role("button", name="Gửi").click()
     page.wait_for_url(re.compile(r"/thanks$"))
-    assert page.get_by_text("Xin cảm ơn!").is_visible()
+    expect(page.get_by_text("Xin cảm ơn!")).to_be_visible()
 
     # the same phone is told it already answered (cookie), even after the cookie is gone
     page.goto(url)
-    assert page.get_by_text("Anh/Chị đã trả lời").first.is_visible()
+    expect(page.get_by_text("Anh/Chị đã trả lời").first).to_be_visible()
     context.clear_cookies()
     page.goto(url)
-    assert page.get_by_text("đã trả lời phiếu này trên điện thoại này").is_visible()
+    expect(page.get_by_text("đã trả lời phiếu này trên điện thoại này")).to_be_visible()
     assert not page.locator("form.poll").is_visible()
 
 
@@ -83,7 +84,7 @@ def test_poll_works_with_javascript_off(browser, live_server, app, db, kontum):
     page.locator("form.poll input[type=radio]").first.check()
     page.get_by_role("button", name="Gửi").click()
     page.wait_for_url(re.compile(r"/thanks$"))
-    assert page.get_by_text("Xin cảm ơn!").is_visible()
+    expect(page.get_by_text("Xin cảm ơn!")).to_be_visible()
     context.close()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from survey_app.models import Finding
 from tests.browser.conftest import has_horizontal_scroll, small_tap_targets
@@ -65,17 +66,17 @@ def test_a_review_from_results_to_the_printed_report(page, live_server, db, revi
     sign_in(page, live_server, review["cspl"])
 
     page.goto(f"{base}/review")
-    assert page.get_by_role("heading", name="Kết quả và phụ lục số liệu").is_visible()
+    expect(page.get_by_role("heading", name="Kết quả và phụ lục số liệu")).to_be_visible()
     chart = page.locator("svg#c-a13_thoa_uoc")
     assert chart.get_attribute("role") == "img" and chart.bounding_box()["width"] <= 330
     look(page, "review-results")
     page.get_by_text("Theo từng đơn vị thuộc").first.click()
-    assert page.get_by_role("link", name="LĐLĐ huyện Đắk Hà").first.is_visible()
+    expect(page.get_by_role("link", name="LĐLĐ huyện Đắk Hà").first).to_be_visible()
     page.get_by_label("Đơn vị (gồm cả các đơn vị trực thuộc)").select_option("KT-DAKHA")
     page.get_by_role("button", name="Xem").click()
-    assert page.get_by_text("2 phiếu của 2 đơn vị.").is_visible()
+    expect(page.get_by_text("2 phiếu của 2 đơn vị.")).to_be_visible()
     page.get_by_role("link", name="Phụ lục số liệu").click()
-    assert page.get_by_text("đã gửi báo cáo của mình").is_visible()
+    expect(page.get_by_text("đã gửi báo cáo của mình")).to_be_visible()
     look(page, "review-appendix-district")
     page.goto(f"{base}/review?tab=appendix&area=1.3")
     look(page, "review-appendix")
@@ -91,10 +92,10 @@ def test_a_review_from_results_to_the_printed_report(page, live_server, db, revi
         "Tiếp tục vận động xây nhà “Mái ấm Công đoàn”, ưu tiên công nhân ở huyện nghèo.")
     look(page, "findings-new")
     page.get_by_role("button", name="Lưu bản nháp").click()
-    assert page.get_by_text("Tiếp tục vận động").first.is_visible()
-    assert page.get_by_text("3 → 11").is_visible()  # the indicator's figures beside it
+    expect(page.get_by_text("Tiếp tục vận động").first).to_be_visible()
+    expect(page.get_by_text("3 → 11")).to_be_visible()  # the indicator's figures beside it
     page.get_by_role("button", name="Lưu và gửi duyệt").click()
-    assert page.get_by_text("Đã lưu và gửi duyệt nhận định.").is_visible()
+    expect(page.get_by_text("Đã lưu và gửi duyệt nhận định.")).to_be_visible()
     look(page, "finding-submitted")
     sign_out(page, live_server)
 
@@ -106,13 +107,13 @@ def test_a_review_from_results_to_the_printed_report(page, live_server, db, revi
     cause = db.session.scalars(sa.select(Finding).where(Finding.kind == "cause")).one()
     page.goto(f"{base}/findings/{solution.id}")
     page.get_by_role("button", name="Duyệt").click()
-    assert page.get_by_text("Đã duyệt nhận định.").is_visible()
+    expect(page.get_by_text("Đã duyệt nhận định.")).to_be_visible()
     page.goto(f"{base}/findings/{cause.id}")
     page.get_by_role("button", name="Trả lại cho ban").click()  # no reason: the browser asks
     assert page.url.endswith(f"/findings/{cause.id}")
     page.get_by_label("Lý do trả lại (bắt buộc)").fill("Cần nêu số cán bộ đã được tập huấn.")
     page.get_by_role("button", name="Trả lại cho ban").click()
-    assert page.get_by_text("Ban Tổ chức trả lại: Cần nêu số cán bộ").is_visible()
+    expect(page.get_by_text("Ban Tổ chức trả lại: Cần nêu số cán bộ")).to_be_visible()
     look(page, "finding-returned")
     sign_out(page, live_server)
 
@@ -122,18 +123,20 @@ def test_a_review_from_results_to_the_printed_report(page, live_server, db, revi
     page.get_by_label("Nhận định", exact=True).fill(
         "Năm 2017 mới có 12/45 cán bộ công đoàn cơ sở được tập huấn kỹ năng thương lượng.")
     page.get_by_role("button", name="Lưu và gửi duyệt").click()
-    assert page.get_by_text("Đã gửi duyệt").first.is_visible()
+    # the page after the POST (the history already held "Đã gửi duyệt" before it)
+    expect(page.get_by_text("Đã lưu và gửi duyệt nhận định.")).to_be_visible()
+    expect(page.get_by_text("Đã gửi duyệt").first).to_be_visible()
     assert page.get_by_text("Nội dung lúc đó").count() >= 2  # every version kept
 
     page.goto(f"{base}/signoff")
     area = page.locator("section.signoff", has_text="1.3.")
-    assert area.get_by_text("chưa được duyệt").is_visible()
-    assert area.get_by_text("Chưa có nhận định:").is_visible()
+    expect(area.get_by_text("chưa được duyệt")).to_be_visible()
+    expect(area.get_by_text("Chưa có nhận định:")).to_be_visible()
     look(page, "signoff")
 
     page.goto(f"{base}/report/1.3")
-    assert page.get_by_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").is_visible()
-    assert page.get_by_text("DỰ THẢO", exact=True).is_visible()
+    expect(page.get_by_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")).to_be_visible()
+    expect(page.get_by_text("DỰ THẢO", exact=True)).to_be_visible()
     look(page, "report")
     pdf = tmp_path / "report.pdf"
     page.emulate_media(media="print")
@@ -142,7 +145,8 @@ def test_a_review_from_results_to_the_printed_report(page, live_server, db, revi
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(
         b"/Type /Page>") + data.count(b"/Type /Page/") >= 2
     # printed: the document only, none of the app around it
-    assert page.locator(".document").is_visible() and page.locator(".doc-appendix").is_visible()
+    expect(page.locator(".document")).to_be_visible()
+    expect(page.locator(".doc-appendix")).to_be_visible()
     for chrome in ("header.top", "footer.foot", ".no-print", ".review-nav"):
         assert not page.locator(chrome).first.is_visible(), chrome
     page.emulate_media(media="screen")
@@ -154,12 +158,12 @@ def test_a_review_from_results_to_the_printed_report(page, live_server, db, revi
             "link", name="Tải tệp Word (DOCX)").click()
     assert download.value.suggested_filename.endswith("-du-thao.docx")
     page.goto(f"{live_server}/campaigns/nq20_2017")
-    assert page.get_by_role("link", name="Kết quả và phụ lục số liệu").is_visible()
+    expect(page.get_by_role("link", name="Kết quả và phụ lục số liệu")).to_be_visible()
     assert errors == []
 
 
 def test_the_audit_page_fits_a_phone(page, live_server, db, review, make_user):
     sign_in(page, live_server, make_user("admin"))
     page.goto(f"{live_server}/admin/audit?action=finding.")
-    assert page.locator("ol.audit").get_by_text("finding.returned").first.is_visible()
+    expect(page.locator("ol.audit").get_by_text("finding.returned").first).to_be_visible()
     look(page, "audit")

@@ -86,8 +86,8 @@ def send(page, name: str = "Gửi") -> None:
 def send_again_and_land_on_the_response(page, live_server, db, response_id: str) -> None:
     send(page, "Gửi lại")
     page.wait_for_url(re.compile(rf"/surveys/form_single/responses/{response_id}$"))
-    assert page.get_by_text("câu trả lời của bạn đã được lưu").is_visible()
-    assert page.get_by_text("CĐCS Công ty A").is_visible()
+    expect(page.get_by_text("câu trả lời của bạn đã được lưu")).to_be_visible()
+    expect(page.get_by_text("CĐCS Công ty A")).to_be_visible()
     [response] = stored(db)
     assert str(response.id) == response_id
     assert page.evaluate("() => Object.keys(localStorage)"
@@ -188,7 +188,7 @@ def test_a_session_ended_in_another_tab_signs_in_again_and_comes_back_filled(
     page.wait_for_url(f"{live_server}/surveys/form_test/fill")
 
     # the same filled form, on the page it was sent from, with a fresh token
-    assert page.locator(".draft-notice").is_visible()
+    expect(page.locator(".draft-notice")).to_be_visible()
     assert progress(page) == (4, 4)
     assert page.input_value("#f-comment") == LONG_NOTE[:190]
     assert page.input_value("#f-members") == "138"
@@ -197,7 +197,7 @@ def test_a_session_ended_in_another_tab_signs_in_again_and_comes_back_filled(
     page.wait_for_url(re.compile(rf"/surveys/form_test/responses/{response_id}$"))
     [response] = stored(db)
     assert str(response.id) == response_id
-    assert page.get_by_text("138").first.is_visible()
+    expect(page.get_by_text("138").first).to_be_visible()
     assert script_errors(page) == []
 
 
@@ -308,7 +308,7 @@ def test_answers_the_server_refuses_are_shown_in_the_page(signed_in, live_server
         status=422, content_type="application/json", body=json.dumps(refusal)))
     send(page)
     expect(page.locator("#f-workers-err")).to_have_text("Hãy nhập một số nguyên.")
-    assert page.locator("#form-errors").is_visible()
+    expect(page.locator("#form-errors")).to_be_visible()
     assert page.evaluate("document.activeElement.name") == "workers"
     assert_answers_kept(page)
     assert page.locator(".form-actions .submit").is_enabled()

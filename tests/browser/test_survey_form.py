@@ -171,9 +171,9 @@ def test_skip_logic_live_and_hidden_required_question_does_not_block(signed_in, 
     assert union_name.is_visible() and opinions.is_visible()
     page.fill("#f-union_name", "typed, then hidden")
     choose(page, "docs", "Khác")
-    assert page.locator("#f-docs_other-q").is_visible()  # selected() on a multiple choice
+    expect(page.locator("#f-docs_other-q")).to_be_visible()  # selected() on a multiple choice
     choose(page, "m_pay", "Không đồng ý")  # a matrix row answer shows a follow-up
-    assert page.locator("#f-why_pay-q").is_visible()
+    expect(page.locator("#f-why_pay-q")).to_be_visible()
 
     choose(page, "has_union", "Không")
     assert not union_name.is_visible() and not opinions.is_visible()
@@ -204,11 +204,11 @@ def test_constraint_live_and_on_the_server_without_javascript(signed_in, live_se
     # on sending: a summary, and the cursor in the first question with a problem
     page.fill("#f-workers", "1,5")
     page.get_by_role("button", name="Kiểm tra câu trả lời").click()
-    assert page.locator("#form-errors").is_visible()
+    expect(page.locator("#form-errors")).to_be_visible()
     # date, union, workers; not the branch name: an empty repeat row is dropped, not checked
     assert page.locator("#form-errors li").count() == 3
     assert page.evaluate("document.activeElement.name") == "visit_date"
-    assert page.locator("#f-workers-err").is_visible()
+    expect(page.locator("#f-workers-err")).to_be_visible()
     assert page.console_errors == []
 
     context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="vi-VN")
@@ -218,7 +218,7 @@ def test_constraint_live_and_on_the_server_without_javascript(signed_in, live_se
     plain.fill("#f-workers", "0")
     plain.get_by_role("button", name="Kiểm tra câu trả lời").click()
     assert plain.locator("#f-workers-err").inner_text() == CONSTRAINT_MESSAGE
-    assert plain.locator("#form-errors").is_visible()
+    expect(plain.locator("#form-errors")).to_be_visible()
     context.close()
 
 
@@ -234,7 +234,7 @@ def test_pages_with_progress_bar_skip_hidden_sections(signed_in, live_server):
     next_button.click()  # Next checks the page first
     assert progress(page) == (1, 3)
     assert page.evaluate("document.activeElement.name") == "visit_date"
-    assert page.locator("#f-has_union-err").is_visible()
+    expect(page.locator("#f-has_union-err")).to_be_visible()
 
     page.fill("#f-visit_date", "2017-09-12")
     choose(page, "has_union", "Có")
@@ -315,7 +315,7 @@ def test_repeat_rows_are_added_and_removed_in_the_page(signed_in, live_server):
     page.fill("#f-branches-2-branch_size", "4")
     page.fill("#f-branches-2-branch_women", "5")  # sibling in the same row: too many
     page.locator("#f-branches-2-branch_women").blur()
-    assert page.locator("#f-branches-2-branch_women-err").is_visible()
+    expect(page.locator("#f-branches-2-branch_women-err")).to_be_visible()
     assert not add.is_visible()  # max_rows: 3
     assert not page.locator("#f-branches-1-branch_women-q").is_visible()  # row 2 has no size
 
@@ -325,7 +325,7 @@ def test_repeat_rows_are_added_and_removed_in_the_page(signed_in, live_server):
     assert names == [f"branches.{i}.{k}" for i in (0, 1)
                      for k in ("branch_name", "branch_size", "branch_women")]
     assert page.input_value("#f-branches-1-branch_name") == "C"
-    assert page.locator("#f-branches-1-branch_women-err").is_visible()  # renumbered with it
+    expect(page.locator("#f-branches-1-branch_women-err")).to_be_visible()  # renumbered with it
     page.fill("#f-branches-1-branch_women", "3")
 
     page.fill("#f-visit_date", "2017-09-12")
@@ -351,7 +351,7 @@ def test_draft_comes_back_after_a_reload(signed_in, live_server):
     )
 
     page.reload()
-    assert page.locator(".draft-notice").is_visible()
+    expect(page.locator(".draft-notice")).to_be_visible()
     assert page.input_value("#f-union_name") == "CĐCS Công ty A"
     assert page.input_value("input[name=_response_id]") == response_id  # same submission
     assert progress(page) == (2, 4)  # back on the page it was on

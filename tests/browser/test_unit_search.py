@@ -1,6 +1,7 @@
 """Searching as Vietnamese is typed on a phone, in Chromium: the unit tree's live filter
 and the unit picker of the account form find "Đắk Hà" from "dak ha" (issue 9, item 6)."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey_app.models import User
@@ -13,14 +14,14 @@ def test_tree_filter_matches_without_accents(page, live_server, make_user):
     sign_in(page, live_server, make_user("admin"))
     page.goto(f"{live_server}/admin/units")
     page.get_by_placeholder("Tìm theo tên hoặc mã").fill("dak ha")
-    assert page.get_by_text("LĐLĐ huyện Đắk Hà").is_visible()
-    assert page.get_by_text("CĐCS Công ty Cà phê Đắk Hà (mẫu)").is_visible()
+    expect(page.get_by_text("LĐLĐ huyện Đắk Hà")).to_be_visible()
+    expect(page.get_by_text("CĐCS Công ty Cà phê Đắk Hà (mẫu)")).to_be_visible()
     assert not page.get_by_text("LĐLĐ huyện Sa Thầy").is_visible()
     # the edit links ("Sửa") and kind badges are not searched: only names and codes
     page.get_by_placeholder("Tìm theo tên hoặc mã").fill("sua")
     assert not page.get_by_text("LĐLĐ huyện Đắk Hà").is_visible()
     page.get_by_placeholder("Tìm theo tên hoặc mã").fill("kt-sathay")
-    assert page.get_by_text("LĐLĐ huyện Sa Thầy").is_visible()
+    expect(page.get_by_text("LĐLĐ huyện Sa Thầy")).to_be_visible()
     assert not page.get_by_text("LĐLĐ huyện Đắk Hà").is_visible()
     assert errors == []
 
@@ -40,10 +41,10 @@ def test_unit_picker_finds_dak_ha_and_the_account_is_saved_with_it(page, live_se
     assert labels == ["— không —", "Tổng Liên đoàn Lao động Việt Nam",
                       "Liên đoàn Lao động tỉnh Kon Tum", "LĐLĐ huyện Đắk Hà",
                       "CĐCS Công ty Cà phê Đắk Hà (mẫu)"]
-    assert page.get_by_text("2 đơn vị khớp.").is_visible()
+    expect(page.get_by_text("2 đơn vị khớp.")).to_be_visible()
     assert unit.input_value() == ""  # nothing chosen for the admin
     search.fill("ha noi")
-    assert page.get_by_text("Không có đơn vị nào khớp.").is_visible()
+    expect(page.get_by_text("Không có đơn vị nào khớp.")).to_be_visible()
     search.fill("dak ha")
     search.press("Enter")  # looks, does not send the form
     assert page.url.endswith("/admin/users/new")
