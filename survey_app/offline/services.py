@@ -2,8 +2,8 @@
 each person's work, which the service worker (static/js/sw.js) fetches and keeps.
 
 The page addresses are interfaces fixed by the campaigns issue (11): "/visits",
-"/visits/<id>/checklist", "/campaigns/<key>/report". The lists are built here from the
-services that own the work, never from a request.
+"/visits/<id>", "/visits/<id>/checklist", "/campaigns/<key>/report". The lists are built
+here from the services that own the work, never from a request.
 """
 
 from __future__ import annotations
@@ -51,10 +51,13 @@ def fill_pages(session: Session, user: User) -> list[str]:
 
 
 def visit_pages(session: Session, user: User) -> list[str]:
-    """An inspector's "Lịch kiểm tra của tôi" and the checklist of each of their visits."""
+    """An inspector's "Lịch kiểm tra của tôi", and each of their visits with its checklist:
+    the list links to a visit's page, which opens its checklist, so offline the inspector
+    goes the same way as with a signal."""
     if not has_perm(user, Perm.VISITS_CONDUCT):
         return []
-    return [VISITS, *(f"/visits/{visit.id}/checklist" for visit in visits_of(session, user))]
+    return [VISITS, *(page for visit in visits_of(session, user)
+                      for page in (f"/visits/{visit.id}", f"/visits/{visit.id}/checklist"))]
 
 
 def report_pages(session: Session, user: User) -> list[str]:

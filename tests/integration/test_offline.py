@@ -196,12 +196,14 @@ def plan(db, nq20, make_user):
 def test_an_inspector_keeps_their_visits_checklists_and_forms(db, plan):
     member = plan["member"]
     pages = services.offline_pages(db.session, member)
-    checklists = [f"/visits/{v.id}/checklist" for v in plan["ours"]]
-    assert pages == ["/", "/outbox", "/visits", *checklists, "/surveys/inspection_2017/fill"]
+    visits = [page for v in plan["ours"] for page in (f"/visits/{v.id}",
+                                                      f"/visits/{v.id}/checklist")]
+    assert pages == ["/", "/outbox", "/visits", *visits, "/surveys/inspection_2017/fill"]
     assert services.offline_pages(db.session, plan["leader"]) == pages
-    assert f"/visits/{plan['theirs'].id}/checklist" not in pages
-    assert services.offline_pages(db.session, plan["other"])[3] == (
-        f"/visits/{plan['theirs'].id}/checklist")
+    theirs = plan["theirs"].id
+    assert f"/visits/{theirs}" not in pages and f"/visits/{theirs}/checklist" not in pages
+    assert services.offline_pages(db.session, plan["other"])[3:5] == [
+        f"/visits/{theirs}", f"/visits/{theirs}/checklist"]
     # a campaign closed (its file removed) takes its visits off the phones
     plan["campaign"].is_active = False
     db.session.flush()
