@@ -133,6 +133,17 @@ class Phone:
             assert time.monotonic() < deadline, f"not kept: {set(paths) - self.kept_pages()}"
             self.page.wait_for_timeout(200)
 
+    def watch_workers(self) -> list:
+        """The states of the app's service workers as the browser reports them (DevTools'
+        ServiceWorker domain), from now on: what a failure about an update should show."""
+        log: list = []
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.on("ServiceWorker.workerVersionUpdated", lambda event: log.append(
+            [(v["versionId"], v["status"], v["runningStatus"], v.get("controlledClients", []))
+             for v in event["versions"]]))
+        cdp.send("ServiceWorker.enable")
+        return log
+
     def kept_pages(self) -> set[str]:
         return set(self.page.evaluate("""async (name) => (await (await caches.open(name))
             .keys()).map((r) => new URL(r.url).pathname)""", PAGES_CACHE))

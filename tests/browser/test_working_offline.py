@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from survey_app.accounts.services import sign_out_everywhere
@@ -266,7 +267,11 @@ def test_a_new_release_taking_over_offline_keeps_the_queue_and_the_kept_forms(
     # Offline, the app is closed and opened again: the new worker takes over now.
     phone.page.close()
     phone.page = context.new_page()
-    phone.open_checklist_from_my_visits(visits[1].id)
+    workers = phone.watch_workers()
+    try:
+        phone.open_checklist_from_my_visits(visits[1].id)
+    except PlaywrightError as error:  # say what the workers were doing (issue 12, item 3)
+        raise AssertionError(f"{error}\nservice workers: {workers}") from error
     wait_until(phone.page, """async () => (await caches.keys())
         .some((name) => name.startsWith('files-next-'))""")
     wait_until(phone.page, """async () => !(await caches.keys())
