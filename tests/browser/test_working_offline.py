@@ -339,6 +339,8 @@ def test_a_visit_whose_checklist_waits_opens_as_waiting_not_as_a_second_form(
     assert phone.shows_kept()
     expect(phone.page.locator("#send-kept").get_by_role(
         "link", name="Xem phiếu chờ gửi")).to_be_visible()
+    phone.page.set_viewport_size(PHONE)  # 360 px
+    assert layout_problems(phone.page, PHONE["width"]) == []
     assert phone.outbox("items", inspector.id) == [item]
 
     phone.online()
