@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from survey_app import create_app
@@ -18,6 +19,12 @@ from survey_app.config import Settings, sqlite_url
 from survey_app.extensions import db as _db
 from survey_app.extensions import limiter
 from survey_app.models import Base
+
+# No time limit per Hypothesis example: a deadline is a timed assertion, and on a busy machine
+# (parallel workers, a browser beside them) a correct example can take 300 ms. Speed is the
+# business of bench/, never of a test.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 PASSWORD = "mat-khau-thu-nghiem"
 PROJECT_SURVEYS = Path(__file__).resolve().parent.parent / "surveys"

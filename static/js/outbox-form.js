@@ -4,7 +4,8 @@
  * they are kept and will go by themselves; once the server acknowledges a form, its receipt
  * is kept (and the same id leaves the outbox, if it was waiting there).  The form says what
  * it belongs to in data-outbox (formpages.outbox_info), the bar of base.html whose answers
- * they are; the words shown come with the form (templates/macros/survey.html).
+ * they are; the words shown come with the form (templates/macros/survey.html).  A visit's
+ * checklist already waiting opens as waiting, not as a blank second form.
  */
 import { bodyOf, openOutbox } from './outbox.js';
 
@@ -32,6 +33,16 @@ export async function keep(ui, id, sent) {
   showKept(ui);
   window.dispatchEvent(new Event('outbox'));
   return true;
+}
+
+/**
+ * A visit has one checklist: one already waiting on this phone is said in place of the form
+ * (a kept page opens with a new response id, which the server would refuse as a second one).
+ */
+export async function waiting(ui) {
+  const { visit, user } = about(ui);
+  const items = await openOutbox().items(user).catch(() => []);
+  if (items.some((item) => item.visit === visit && item.state === 'waiting')) showKept(ui);
 }
 
 /** The server has the answers: a receipt on the phone, and out of the outbox if there. */

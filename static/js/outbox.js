@@ -120,7 +120,7 @@ export async function deliver(box, { user = null, fetchImpl = globalThis.fetch }
   if (!waiting.length) return report;
   const signedIn = await session(fetchImpl);
   if (signedIn.stop) return { ...report, stop: signedIn.stop };
-  const { post } = await import('./send.js');
+  const { post } = await import('./post.js');
   let { token } = signedIn;
   for (const item of waiting) {
     if (item.user != null && item.user !== signedIn.user) continue;

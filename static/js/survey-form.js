@@ -92,6 +92,10 @@ class SurveyForm {
     }
     this.listen();
     if (this.draftKey && (returnedWithErrors || fresh)) this.saveDraft();
+    // a visit's checklist already waiting in the phone's outbox (issue 12)
+    if (JSON.parse(this.form.dataset.outbox || '{}').visit) {
+      import('./outbox-form.js').then((outbox) => outbox.waiting(this), () => {});
+    }
   }
 
   listen() {

@@ -2,8 +2,8 @@
 each person's work, which the service worker (static/js/sw.js) fetches and keeps.
 
 The page addresses are interfaces fixed by the campaigns issue (11): "/visits",
-"/visits/<id>/checklist", "/campaigns/<key>/report". The lists are built here from the
-services that own the work, never from a request.
+"/visits/<id>", "/visits/<id>/checklist", "/campaigns/<key>/report". The lists are built
+here from the services that own the work, never from a request.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ VISITS = "/visits"
 
 #: The app's own files a phone keeps (under the static folder), and the service worker.
 SHELL_FOLDERS = ("css", "js", "icons")
+STATIC = "/static/"
 SERVICE_WORKER = Path("js") / "sw.js"
 #: Not kept: the worker itself, and what only the anonymous poll page loads (never kept).
 NOT_SHELL = frozenset({SERVICE_WORKER, Path("js") / "poll.js", Path("css") / "poll.css"})
@@ -51,10 +52,13 @@ def fill_pages(session: Session, user: User) -> list[str]:
 
 
 def visit_pages(session: Session, user: User) -> list[str]:
-    """An inspector's "Lịch kiểm tra của tôi" and the checklist of each of their visits."""
+    """An inspector's "Lịch kiểm tra của tôi", and each of their visits with its checklist:
+    the list links to a visit's page, which opens its checklist, so offline the inspector
+    goes the same way as with a signal."""
     if not has_perm(user, Perm.VISITS_CONDUCT):
         return []
-    return [VISITS, *(f"/visits/{visit.id}/checklist" for visit in visits_of(session, user))]
+    return [VISITS, *(page for visit in visits_of(session, user)
+                      for page in (f"/visits/{visit.id}", f"/visits/{visit.id}/checklist"))]
 
 
 def report_pages(session: Session, user: User) -> list[str]:
@@ -119,7 +123,12 @@ def _script(worker: Path, stamp: tuple, shell_urls: tuple[str, ...]) -> str:
         digest.update(Path(name).read_bytes())
     digest.update(json.dumps(shell_urls).encode())
     release = digest.hexdigest()[:16]
-    head = f"const RELEASE = {json.dumps(release)};\nconst SHELL = {json.dumps(shell_urls)};\n"
+    # the static files' common prefix written once: the list grows with the app, the
+    # worker the phone fetches should not (bench/offline_size.py)
+    static = [url.removeprefix(STATIC) for url in shell_urls if url.startswith(STATIC)]
+    others = [url for url in shell_urls if not url.startswith(STATIC)]
+    head = (f"const RELEASE = {json.dumps(release)};\nconst SHELL = {json.dumps(others)}"
+            f".concat({json.dumps(static)}.map((p) => '{STATIC}' + p));\n")
     return head + worker.read_text(encoding="utf-8")
 
 

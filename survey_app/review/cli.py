@@ -105,12 +105,12 @@ def review_appendix(campaign: str, unit_code: str | None, as_json: bool) -> None
 def review_report(campaign: str, area: str | None, out: Path) -> None:
     """Write the province report (DOCX) of CAMPAIGN, one content area or all of them."""
     from survey_app.errors import UserError
-    from survey_app.review import services
+    from survey_app.review import report_doc, services
 
     found = _campaign(campaign)
     try:
-        document = services.report_docx(db.session, found, area,
-                                        threshold=current_app.config["MIN_GROUP_SIZE"])
+        document = report_doc.report_docx(db.session, found, area,
+                                          threshold=current_app.config["MIN_GROUP_SIZE"])
     except UserError as exc:
         _fail(str(exc.message))
     out.write_bytes(document.data)

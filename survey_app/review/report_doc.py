@@ -9,6 +9,7 @@ still blocks the report.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from docx import Document
@@ -20,11 +21,27 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
 from survey_app.review import report_text as words
+from survey_app.review.services import AreaReport, ReportData, report_data
 
-if TYPE_CHECKING:  # names for the annotations only: services imports this module to build
-    from survey_app.review.services import AreaReport, ReportData
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from survey_app.models.campaigns import Campaign
 
 FONT = "Times New Roman"
+
+
+@dataclass
+class ReportDocument:
+    data: bytes
+    is_draft: bool
+
+
+def report_docx(session: Session, campaign: Campaign, area: str | None, *,
+                threshold: int) -> ReportDocument:
+    """The report as a DOCX laid out per Decree 30/2020/NĐ-CP. Raises UnknownArea."""
+    data = report_data(session, campaign, area, threshold=threshold)
+    return ReportDocument(build_docx(data), data.is_draft)
 BODY_PT = 14
 HEADER_PT = 13
 TABLE_PT = 13

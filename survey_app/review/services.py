@@ -257,11 +257,6 @@ class ReportData:
         return any(area.blockers.is_blocked for area in self.areas)
 
 
-@dataclass
-class ReportDocument:
-    data: bytes
-    is_draft: bool
-
 
 def report_data(session: Session, campaign: Campaign, area: str | None, *, threshold: int,
                 locale: str = "vi") -> ReportData:
@@ -315,15 +310,6 @@ def report_data(session: Session, campaign: Campaign, area: str | None, *, thres
         units_reporting=len(province_appendix.units_reporting),
         units_expected=len(province_appendix.units_expected),
     )
-
-
-def report_docx(session: Session, campaign: Campaign, area: str | None, *,
-                threshold: int) -> ReportDocument:
-    """The report as a DOCX laid out per Decree 30/2020/NĐ-CP. Raises UnknownArea."""
-    from survey_app.review.report_doc import build_docx
-
-    data = report_data(session, campaign, area, threshold=threshold)
-    return ReportDocument(build_docx(data), data.is_draft)
 
 
 # --------------------------------------------------------------------------

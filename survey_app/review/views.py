@@ -17,7 +17,7 @@ from survey_app.campaigns.services import config_of, get_campaign
 from survey_app.extensions import db
 from survey_app.formpages import current_locale
 from survey_app.models.findings import FindingKind, FindingStatus
-from survey_app.review import bp, charts, services
+from survey_app.review import bp, charts, report_doc, services
 from survey_app.review import findings as findings_service
 from survey_app.review import results as results_service
 from survey_app.review.appendix import build_appendix
@@ -421,7 +421,7 @@ def report(key: str, area: str):
 @access(Perm.REVIEW_READ)
 def report_docx(key: str, area: str):
     campaign = get_campaign(db.session, key)
-    document = services.report_docx(db.session, campaign, services.check_area(campaign, area),
+    document = report_doc.report_docx(db.session, campaign, services.check_area(campaign, area),
                                     threshold=_threshold())
     services.record_export(db.session, campaign, area, actor=current_user, channel="web")
     db.session.commit()

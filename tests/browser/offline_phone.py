@@ -1,9 +1,8 @@
 """An inspector's phone with no signal (issue 12): a page object over a Chromium context with
 the app's service worker, its outbox and the server's raw request bodies.
 
-Used by tests/browser/test_working_offline.py with the catalog's fill form; the same object
-drives "Lịch kiểm tra của tôi" (/visits) and each visit's checklist (/visits/<id>/checklist)
-once those pages are merged: see ``three_forms_offline`` and its docstring.
+Used by tests/browser/test_working_offline.py with "Lịch kiểm tra của tôi" (/visits), each
+visit's page and checklist (/visits/<id>/checklist), and the catalog's fill form.
 """
 
 from __future__ import annotations
@@ -134,6 +133,17 @@ class Phone:
             assert time.monotonic() < deadline, f"not kept: {set(paths) - self.kept_pages()}"
             self.page.wait_for_timeout(200)
 
+    def watch_workers(self) -> list:
+        """The states of the app's service workers as the browser reports them (DevTools'
+        ServiceWorker domain), from now on: what a failure about an update should show."""
+        log: list = []
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.on("ServiceWorker.workerVersionUpdated", lambda event: log.append(
+            [(v["versionId"], v["status"], v["runningStatus"], v.get("controlledClients", []))
+             for v in event["versions"]]))
+        cdp.send("ServiceWorker.enable")
+        return log
+
     def kept_pages(self) -> set[str]:
         return set(self.page.evaluate("""async (name) => (await (await caches.open(name))
             .keys()).map((r) => new URL(r.url).pathname)""", PAGES_CACHE))
@@ -147,6 +157,23 @@ class Phone:
     def open(self, path: str) -> None:
         response = self.page.goto(self.url(path))
         assert response is not None and response.status == 200, (path, response)
+
+    def open_checklist_from_my_visits(self, visit_id: int) -> None:
+        """As an inspector goes: "Lịch kiểm tra của tôi", the visit, "Mở phiếu kiểm tra"."""
+        page = self.page
+        self.open("/visits")
+        expect(page.locator("h1")).to_have_text("Lịch kiểm tra của tôi")
+        page.locator(f'.visit-list a[href="/visits/{visit_id}"]').click()
+        page.wait_for_url(self.url(f"/visits/{visit_id}"))
+        page.get_by_role("link", name="Mở phiếu kiểm tra").click()
+        page.wait_for_url(self.url(f"/visits/{visit_id}/checklist"))
+        expect(page.locator("form.survey")).to_be_visible()
+
+    def shows_kept(self) -> bool:
+        """Whether the page says its answers wait on the phone, in place of the form."""
+        kept = self.page.locator("#send-kept")
+        expect(kept).to_contain_text("Đã lưu trên điện thoại.")
+        return kept.is_visible() and self.page.locator("form.survey").is_hidden()
 
     def banner_shown(self) -> bool:
         return self.page.locator("[data-offline-banner]").is_visible()
@@ -208,20 +235,22 @@ class Phone:
 
 
 def three_forms_offline(phone: Phone, form_paths: list[str], answers: list[dict[str, str]],
-                        kept: list[str]) -> list[dict]:
+                        kept: list[str], *, reach: Callable[[str], None] | None = None
+                        ) -> list[dict]:
     """The issue's scenario up to the return of the signal: the pages ``kept`` are on the
-    phone; the signal goes; each of ``form_paths`` is opened from the phone, answered with
-    the matching ``answers`` and sent; the outbox then holds one item per form; a reload and
-    a closed tab keep all of it. Returns the outbox's items (with their exact bodies).
+    phone; the signal goes; each of ``form_paths`` is opened from the phone (by ``reach``,
+    else by its address), answered with the matching ``answers`` and sent; the outbox then
+    holds one item per form; a reload and a closed tab keep all of it. Returns the outbox's
+    items (with their exact bodies).
 
-    With the catalog's form the three paths are the same fill page. With the visits pages
-    (issue 11) they are ``/visits/<id>/checklist`` for three visits of the inspector's team,
-    each reached from "Lịch kiểm tra của tôi" at ``/visits`` (give "/visits" in ``kept``).
+    With the catalog's form the paths are the same fill page. With the visits they are
+    ``/visits/<id>/checklist`` of the inspector's team, each reached from "Lịch kiểm tra của
+    tôi": a checklist opened again says it waits on the phone, in place of a second form.
     """
     phone.wait_until_kept(kept)
     phone.offline()
     for path, answer in zip(form_paths, answers, strict=True):
-        phone.open(path)  # from the phone: no connection
+        (reach or phone.open)(path)  # from the phone: no connection
         assert phone.banner_shown(), "the page must say it is offline"
         phone.answer(answer)
         phone.send_offline()
@@ -234,6 +263,11 @@ def three_forms_offline(phone: Phone, form_paths: list[str], answers: list[dict[
     phone.wait_for_count(n)
     for path in {*form_paths, *kept}:
         phone.open(path)  # each kept page still opens
+        assert phone.banner_shown()
+        if "/visits/" in path and path.endswith("/checklist"):
+            assert phone.shows_kept(), path  # its checklist waits: no second one
+        elif path in form_paths:
+            expect(phone.page.locator("form.survey")).to_be_visible()
     phone.page.close()  # a closed tab, then the app opened again
     phone.page = phone.context.new_page()
     phone.open(kept[0])

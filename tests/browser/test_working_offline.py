@@ -3,9 +3,9 @@ real server: forms that open, fill and send with no signal, an outbox that deliv
 answer once, and nothing lost through a reload, a closed tab, an ended session, a refusal or
 a new release of the app.
 
-The forms here are the catalog's fill form (/surveys/inspection_2017/fill) and a small test
-form; "Lịch kiểm tra của tôi" and the visits' checklists (issue 11) use the same page object
-(tests/browser/offline_phone.py) once merged. What the server received is read from the raw
+The forms here are the checklists of an inspector's visits, reached from "Lịch kiểm tra của
+tôi" (/visits), the catalog's fill form (/surveys/inspection_2017/fill) and a small test form
+(tests/browser/offline_phone.py drives them). What the server received is read from the raw
 request bodies (BodyRecorder), before Flask parses them.
 """
 
@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from survey_app.accounts.services import sign_out_everywhere
-from survey_app.models import Answer, Response
+from survey_app.fieldwork import services as fieldwork
+from survey_app.models import Answer, InspectionVisit, Response
 from survey_app.offline import services as offline_services
 from tests.browser.conftest import PHONE, has_horizontal_scroll, layout_problems
 from tests.browser.offline_phone import (
@@ -65,6 +68,27 @@ def inspector(make_user):
     return make_user("inspector", unit_code="KT")
 
 
+@pytest.fixture
+def visits(db, nq20, inspector) -> list[InspectionVisit]:
+    """Three visits of the inspector's team in the shipped campaign nq20_2017."""
+    fieldwork.create_team(db.session, nq20, "Đoàn kiểm tra số 1", inspector.username, [])
+    planned = [fieldwork.add_visit(db.session, nq20, code, "Đoàn kiểm tra số 1",
+                                   date(2017, 9, day))
+               for code, day in (("KT-TPKT", 11), ("KT-DAKHA", 12), ("KT-DAKTO", 13))]
+    db.session.commit()
+    return planned
+
+
+def checklist(visit) -> str:
+    return f"/visits/{visit.id}/checklist"
+
+
+def visit_pages(visits) -> list[str]:
+    """What the phone keeps for an inspector: their visits, each visit and its checklist."""
+    return ["/visits", "/outbox", *(p for v in visits for p in (f"/visits/{v.id}",
+                                                                 checklist(v)))]
+
+
 def stored(db) -> list[Response]:
     db.session.rollback()  # the server commits in its own thread
     return db.session.scalars(sa.select(Response).order_by(Response.submitted_at)).all()
@@ -82,34 +106,49 @@ def three_answers() -> list[dict[str, str]]:
             for n in range(3)]
 
 
-def test_three_forms_sent_offline_reach_the_server_once_each(phone, inspector, recorder, db):
-    phone.sign_in(inspector.username)
+def test_three_checklists_sent_offline_reach_the_server_once_each_for_its_visit(
+        phone, inspector, visits, recorder, db, nq20):
+    """The issue's "done when": an inspector opens the day's visits, loses the signal, fills
+    and sends three checklists, reloads, gets the signal back; the server holds exactly
+    three responses, each tied to its visit, however often the outbox is replayed."""
+    phone.sign_in(inspector.username)  # an inspector lands on "Lịch kiểm tra của tôi"
+    expect(phone.page.locator("h1")).to_have_text("Lịch kiểm tra của tôi")
+    expect(phone.page.locator(".visit-list a")).to_have_count(3)
+    paths = [checklist(v) for v in visits]
     answers = three_answers()
-    items = three_forms_offline(phone, [FILL] * 3, answers, KEPT)
+    items = three_forms_offline(
+        phone, paths, answers, visit_pages(visits),
+        reach=lambda path: phone.open_checklist_from_my_visits(int(path.split("/")[2])))
     assert recorder.posts == [] and stored(db) == []  # nothing left the phone
-    for item, answer in zip(items, answers, strict=True):
+    for item, visit, answer in zip(items, visits, answers, strict=True):
         assert item["user"] == inspector.id and item["survey"] == "inspection_2017"
-        assert item["version"] == 1 and item["unit"] == "Liên đoàn Lao động tỉnh Kon Tum"
-        assert item["state"] == "waiting" and "csrf_token" not in item["body"]
+        assert item["version"] == 1 and item["state"] == "waiting"
+        assert (item["visit"], item["unit"], item["url"]) == (
+            visit.id, visit.unit.name, checklist(visit))
+        assert "csrf_token" not in item["body"]
         assert f"visit_date={answer['visit_date']}" in item["body"]
 
     phone.online()  # the signal is back: the page sends by itself
     phone.wait_for_count(0)
-    responses = stored(db)
-    assert sorted(str(r.id) for r in responses) == sorted(i["id"] for i in items)
-    for response in responses:
-        assert response.submitted_by_id == inspector.id and response.unit_id == inspector.unit_id
-    for item, answer in zip(items, answers, strict=True):
+    responses = {r.visit_id: r for r in stored(db)}
+    assert sorted(responses) == sorted(v.id for v in visits)
+    for item, visit, answer in zip(items, visits, answers, strict=True):
+        response = responses[visit.id]  # each answer tied to its own visit
+        assert str(response.id) == item["id"]
+        assert (response.unit_id, response.campaign_id, response.submitted_by_id) == (
+            visit.unit_id, nq20.id, inspector.id)
+        assert db.session.get(InspectionVisit, visit.id).status == "done"
         assert answers_of(db, item["id"])["a11_uu_diem"] == answer["a11_uu_diem"]
     # what the server received is, byte for byte, what the page stored
-    posts = [p for p in recorder.posts if p.path == FILL]
+    posts = [p for p in recorder.posts if p.path in paths]
     assert sorted(p.body for p in posts) == sorted(stored_bodies(items).values())
     assert all(p.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
                and p.headers["X-Csrftoken"] for p in posts)
-
-    receipts = phone.outbox("receipts", inspector.id)
-    assert sorted(r["id"] for r in receipts) == sorted(i["id"] for i in items)
-    assert all(r["url"] == f"/surveys/inspection_2017/responses/{r['id']}" for r in receipts)
+    receipts = {r["id"]: r for r in phone.outbox("receipts", inspector.id)}
+    assert sorted(receipts) == sorted(i["id"] for i in items)
+    for item, visit in zip(items, visits, strict=True):
+        assert (receipts[item["id"]]["url"], receipts[item["id"]]["visit"]) == (
+            f"/visits/{visit.id}", visit.id)
 
     # the whole outbox replayed three times more: still three responses
     for replay in range(3):
@@ -120,27 +159,54 @@ def test_three_forms_sent_offline_reach_the_server_once_each(phone, inspector, r
             phone.send_now()
         phone.wait_for_count(0)
     assert len(stored(db)) == 3
-    assert len([p for p in recorder.posts if p.path == FILL]) == 12
+    assert len([p for p in recorder.posts if p.path in paths]) == 12
     assert len(phone.outbox("receipts", inspector.id)) == 3
 
+    phone.open("/visits")  # the visits say so, and the receipts say where each answer is
+    expect(phone.page.locator(".visit-list .badge.checklist-submitted")).to_have_count(3)
     phone.open("/outbox")
     assert not phone.page.locator(".flash-success").count()  # no pile of "thank you"s
-    expect(phone.page.locator(".outbox-receipt")).to_have_count(3)
-    expect(phone.page.locator(".outbox-receipt").first).to_contain_text("Đã gửi")
-    expect(phone.page.locator(".outbox-receipt").first).to_contain_text(
-        "Liên đoàn Lao động tỉnh Kon Tum")
+    receipts = phone.page.locator(".outbox-receipt")
+    expect(receipts).to_have_count(3)
+    expect(receipts.first).to_contain_text("Đã gửi")
+    for visit in visits:
+        expect(receipts.filter(has_text=visit.unit.name)).to_have_count(1)
     expect(phone.page.get_by_text("Không có phiếu nào đang chờ gửi")).to_be_visible()
     assert phone.errors == []
 
 
-def test_a_session_that_ended_offline_sends_after_signing_in_unchanged(
-        phone, inspector, recorder, db):
+def test_catalog_forms_sent_offline_reach_the_server_once_each(phone, inspector, recorder, db):
+    """The same with the catalog's fill form, where one page makes many responses."""
     phone.sign_in(inspector.username)
     answers = three_answers()[:2]
-    phone.wait_until_kept(KEPT)
+    items = three_forms_offline(phone, [FILL] * 2, answers, KEPT)
+    assert all(i["visit"] is None and i["unit"] == "Liên đoàn Lao động tỉnh Kon Tum"
+               for i in items)
+    phone.online()
+    phone.wait_for_count(0)
+    responses = stored(db)
+    assert sorted(str(r.id) for r in responses) == sorted(i["id"] for i in items)
+    for response in responses:
+        assert response.submitted_by_id == inspector.id and response.unit_id == inspector.unit_id
+        assert response.visit_id is None
+    assert sorted(p.body for p in recorder.posts) == sorted(stored_bodies(items).values())
+    receipts = phone.outbox("receipts", inspector.id)
+    assert all(r["url"] == f"/surveys/inspection_2017/responses/{r['id']}" for r in receipts)
+    phone.replay(items)
+    phone.send_now()
+    phone.wait_for_count(0)
+    assert len(stored(db)) == 2 and len(recorder.posts) == 4
+    assert phone.errors == []
+
+
+def test_a_session_that_ended_offline_sends_after_signing_in_unchanged(
+        phone, inspector, visits, recorder, db):
+    phone.sign_in(inspector.username)
+    answers = three_answers()[:2]
+    phone.wait_until_kept(visit_pages(visits))
     phone.offline()
-    for answer in answers:
-        phone.open(FILL)
+    for visit, answer in zip(visits, answers, strict=False):
+        phone.open(checklist(visit))
         phone.answer(answer)
         phone.send_offline()
     items = phone.outbox("items", inspector.id)
@@ -156,20 +222,23 @@ def test_a_session_that_ended_offline_sends_after_signing_in_unchanged(
 
     status.get_by_role("link", name="Đăng nhập lại").click()
     phone.page.wait_for_url(re.compile(r"/login\?next="))
-    phone.sign_in(inspector.username, next_path=FILL)
+    phone.sign_in(inspector.username, next_path=checklist(visits[1]))
     phone.wait_for_count(0)
-    assert sorted(str(r.id) for r in stored(db)) == sorted(i["id"] for i in items)
+    responses = stored(db)
+    assert sorted(str(r.id) for r in responses) == sorted(i["id"] for i in items)
+    assert {r.visit_id for r in responses} == {visits[0].id, visits[1].id}
     assert sorted(p.body for p in recorder.posts) == sorted(stored_bodies(items).values())
     assert phone.errors == []
 
 
 def test_a_new_release_taking_over_offline_keeps_the_queue_and_the_kept_forms(
-        phone, inspector, db, monkeypatch):
+        phone, inspector, visits, db, monkeypatch):
+    kept = visit_pages(visits)
     phone.sign_in(inspector.username)
-    phone.wait_until_kept(KEPT)
+    phone.wait_until_kept(kept)
     old = phone.page.evaluate("() => caches.keys()")
     phone.offline()
-    phone.open(FILL)
+    phone.open_checklist_from_my_visits(visits[0].id)
     phone.answer(three_answers()[0])
     phone.send_offline()
 
@@ -198,38 +267,44 @@ def test_a_new_release_taking_over_offline_keeps_the_queue_and_the_kept_forms(
     # Offline, the app is closed and opened again: the new worker takes over now.
     phone.page.close()
     phone.page = context.new_page()
-    phone.open(FILL)
+    workers = phone.watch_workers()
+    try:
+        phone.open_checklist_from_my_visits(visits[1].id)
+    except PlaywrightError as error:  # say what the workers were doing (issue 12, item 3)
+        raise AssertionError(f"{error}\nservice workers: {workers}") from error
     wait_until(phone.page, """async () => (await caches.keys())
         .some((name) => name.startsWith('files-next-'))""")
     wait_until(phone.page, """async () => !(await caches.keys())
         .some((name) => /^files-[0-9a-f]{16}$/.test(name))""")  # the old files are gone
     assert PAGES_CACHE in phone.page.evaluate("() => caches.keys()") and PAGES_CACHE in old
-    assert set(KEPT) <= phone.kept_pages()  # the kept forms survived the update
+    assert set(kept) <= phone.kept_pages()  # the kept forms survived the update
     assert phone.banner_shown()
     phone.wait_for_count(1)  # and so did the queue
     phone.answer(three_answers()[1])  # the new release's files work offline
     phone.send_offline()
     phone.wait_for_count(2)
-    for path in KEPT:
+    for path in kept:
         phone.open(path)
+    phone.open(checklist(visits[0]))
+    assert phone.shows_kept()  # still waiting, not a blank second checklist
 
     phone.online()
     phone.wait_for_count(0)
-    assert len(stored(db)) == 2
+    assert {r.visit_id for r in stored(db)} == {visits[0].id, visits[1].id}
     assert phone.errors == []
 
 
-def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, db):
+def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, visits, db):
     phone.sign_in(inspector.username)
-    phone.wait_until_kept(KEPT)
+    phone.wait_until_kept(visit_pages(visits))
     phone.offline()
     first = phone.page
-    phone.open(FILL)
+    phone.open(checklist(visits[0]))
     phone.answer(three_answers()[0])
     first.wait_for_function(
         "() => Object.keys(localStorage).some((key) => key.startsWith('survey-draft:'))")
     second = Phone(phone.context, phone.server)
-    second.open(FILL)  # the draft comes back in the other tab, with its response id
+    second.open(checklist(visits[0]))  # the draft comes back in the other tab, with its id
     expect(second.page.locator(".draft-notice")).to_be_visible()
     assert second.response_id() == phone.response_id()
     second.send_offline()
@@ -237,7 +312,45 @@ def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, db):
     assert phone.outbox_count() == 1 and len(phone.outbox("items", None)) == 1
     phone.online()
     phone.wait_for_count(0)
-    assert [str(r.id) for r in stored(db)] == [phone.outbox("receipts", None)[0]["id"]]
+    [response] = stored(db)
+    assert str(response.id) == phone.outbox("receipts", None)[0]["id"]
+    assert response.visit_id == visits[0].id
+
+
+def test_a_visit_whose_checklist_waits_opens_as_waiting_not_as_a_second_form(
+        phone, inspector, visits, db):
+    """A kept page opens with a new response id each time: opened again, the visit's
+    checklist would become a second one, which the server refuses (one per visit). So the
+    page says the checklist waits on the phone, until the server has it."""
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(visit_pages(visits))
+    phone.offline()
+    phone.open_checklist_from_my_visits(visits[0].id)
+    phone.answer(three_answers()[0])
+    phone.send_offline()
+    [item] = phone.outbox("items", inspector.id)
+
+    phone.open_checklist_from_my_visits(visits[1].id)  # another visit: a form, as usual
+    expect(phone.page.locator("#send-kept")).to_have_count(0)
+    phone.open("/visits")
+    phone.page.locator(f'.visit-list a[href="/visits/{visits[0].id}"]').click()
+    phone.page.get_by_role("link", name="Mở phiếu kiểm tra").click()
+    phone.page.wait_for_url(phone.url(checklist(visits[0])))
+    assert phone.shows_kept()
+    expect(phone.page.locator("#send-kept").get_by_role(
+        "link", name="Xem phiếu chờ gửi")).to_be_visible()
+    phone.page.set_viewport_size(PHONE)  # 360 px
+    assert layout_problems(phone.page, PHONE["width"]) == []
+    assert phone.outbox("items", inspector.id) == [item]
+
+    phone.online()
+    phone.wait_for_count(0)
+    [response] = stored(db)
+    assert (str(response.id), response.visit_id) == (item["id"], visits[0].id)
+    assert phone.outbox("items", None) == []  # nothing refused left behind
+    phone.open(checklist(visits[0]))  # from the server now: the checklist as it was sent
+    expect(phone.page.locator("form.survey")).to_have_count(0)
+    assert phone.errors == []
 
 
 REFUSAL_FORM = """\

@@ -9,6 +9,7 @@ tests/browser/test_working_offline.py and, for the outbox's logic, by tests/js/o
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 from datetime import date
@@ -28,6 +29,15 @@ __all__ = ["poll"]  # a fixture used here
 
 FILL = "/surveys/sample_check/fill"
 
+
+
+def shell_of(script: str) -> list[str]:
+    """The SHELL list the worker builds: other URLs, then the static files under /static/."""
+    found = re.search(
+        r"^const SHELL = (\[.*?\])\.concat\((\[.*?\])\.map\(\(p\) => '(/static/)' \+ p\)\);$",
+        script, re.M)
+    others, static, prefix = json.loads(found.group(1)), json.loads(found.group(2)), found.group(3)
+    return others + [prefix + name for name in static]
 
 def test_the_manifest_makes_an_installable_vietnamese_app(client, db):
     response = client.get("/manifest.webmanifest")
@@ -85,7 +95,7 @@ def test_the_service_worker_is_served_from_the_root_and_always_revalidated(clien
     script = response.get_data(as_text=True)
     release = services.release_of(script)
     assert re.fullmatch(r"[0-9a-f]{16}", release)
-    shell = eval(re.search(r"^const SHELL = (.*);$", script, re.M).group(1))  # noqa: S307 - JSON
+    shell = shell_of(script)
     for url in ("/static/js/offline.js", "/static/js/outbox.js", "/static/js/send.js",
                 "/static/js/survey-form.js", "/static/css/app.css", "/static/icons/icon-192.png",
                 "/favicon.ico"):
@@ -196,12 +206,14 @@ def plan(db, nq20, make_user):
 def test_an_inspector_keeps_their_visits_checklists_and_forms(db, plan):
     member = plan["member"]
     pages = services.offline_pages(db.session, member)
-    checklists = [f"/visits/{v.id}/checklist" for v in plan["ours"]]
-    assert pages == ["/", "/outbox", "/visits", *checklists, "/surveys/inspection_2017/fill"]
+    visits = [page for v in plan["ours"] for page in (f"/visits/{v.id}",
+                                                      f"/visits/{v.id}/checklist")]
+    assert pages == ["/", "/outbox", "/visits", *visits, "/surveys/inspection_2017/fill"]
     assert services.offline_pages(db.session, plan["leader"]) == pages
-    assert f"/visits/{plan['theirs'].id}/checklist" not in pages
-    assert services.offline_pages(db.session, plan["other"])[3] == (
-        f"/visits/{plan['theirs'].id}/checklist")
+    theirs = plan["theirs"].id
+    assert f"/visits/{theirs}" not in pages and f"/visits/{theirs}/checklist" not in pages
+    assert services.offline_pages(db.session, plan["other"])[3:5] == [
+        f"/visits/{theirs}", f"/visits/{theirs}/checklist"]
     # a campaign closed (its file removed) takes its visits off the phones
     plan["campaign"].is_active = False
     db.session.flush()

@@ -13,7 +13,7 @@ from docx.shared import Pt
 
 from survey_app.models import Unit
 from survey_app.review import findings as svc
-from survey_app.review import services
+from survey_app.review import report_doc, services
 from tests.review_demo import populate
 
 ORDER = ["Kết quả đạt được", "Ưu điểm", "Hạn chế, yếu kém", "Nguyên nhân",
@@ -26,7 +26,7 @@ def review(db, nq20, make_user):
 
 
 def docx_of(db, campaign, area="1.3"):
-    document = services.report_docx(db.session, campaign, area, threshold=5)
+    document = report_doc.report_docx(db.session, campaign, area, threshold=5)
     return document, Document(io.BytesIO(document.data))
 
 
@@ -165,7 +165,7 @@ def test_nothing_blocks_then_no_draft_mark(db, nq20, review):
         header_text(s.header) + header_text(s.first_page_header) for s in doc.sections)
     assert "DỰ THẢO" not in everything and "Chưa có nội dung" not in everything
     # area 1.1 still has no finding at all: its own report stays a draft
-    assert services.report_docx(db.session, nq20, "1.1", threshold=5).is_draft
+    assert report_doc.report_docx(db.session, nq20, "1.1", threshold=5).is_draft
 
 
 def test_signoff_page_lists_what_blocks(client, db, nq20, review, login):
