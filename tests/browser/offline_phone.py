@@ -255,6 +255,7 @@ def three_forms_offline(phone: Phone, form_paths: list[str], answers: list[dict[
         phone.answer(answer)
         phone.send_offline()
     n = len(form_paths)
+    phone.wait_for_count(n)  # the bar is counted again once the item is in IndexedDB
     assert phone.outbox_count() == n
     items = phone.outbox("items", None)
     assert len(items) == n and len({i["id"] for i in items}) == n

@@ -38,7 +38,9 @@ def sign_in(page, live_server, user):
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     # an inspector starts on their own visits (issue 11); the home page is one tap away
-    page.wait_for_url(lambda url: url in (f"{live_server}/", f"{live_server}/visits"))
+    # (not waiting for "load": a busy machine's service worker may hold a late file back)
+    page.wait_for_url(lambda url: url in (f"{live_server}/", f"{live_server}/visits"),
+                      wait_until="commit")
     if page.url != f"{live_server}/":
         page.goto(f"{live_server}/")
 
