@@ -227,7 +227,7 @@ def checklist(visit_id: int):
     definition = definition_of(survey.current_version)
     if request.method == "POST":
         if request.form.get("_save_draft"):
-            return _save_draft(visit, definition)
+            return _save_draft(visit, survey, definition)
 
         def store(response_id, answers) -> bool:
             return services.submit_checklist(
@@ -240,7 +240,7 @@ def checklist(visit_id: int):
             store=store,
             done_url=lambda _stored_id: url_for(".show_visit", visit_id=visit_id),
             show=lambda values, errors, response_id, status: _checklist_page(
-                visit, definition, values, errors, response_id, status),
+                visit, survey, definition, values, errors, response_id, status),
             today=local_today(),
         )
     sent = services.checklist_of(db.session, visit)
@@ -248,10 +248,10 @@ def checklist(visit_id: int):
         return _sent_checklist_page(visit, sent)
     values = visit.draft or {**rendering.default_values(definition),
                              **services.known_answers(definition, visit)}
-    return _checklist_page(visit, definition, values, {}, new_response_id(), 200)
+    return _checklist_page(visit, survey, definition, values, {}, new_response_id(), 200)
 
 
-def _save_draft(visit, definition):
+def _save_draft(visit, survey, definition):
     """"Save draft": the answers so far, unchecked, kept on the server for the team."""
     values = rendering.compact_repeats(definition, rendering.form_lists(request.form))
     try:
@@ -260,15 +260,14 @@ def _save_draft(visit, definition):
         db.session.rollback()
         flash(str(exc.message), "error")
         response_id = (values.get("_response_id") or [""])[0] or new_response_id()
-        return _checklist_page(visit, definition, values, {}, response_id, exc.status)
+        return _checklist_page(visit, survey, definition, values, {}, response_id, exc.status)
     db.session.commit()
     flash(_("Draft saved. Any member of the team can carry on from it."), "success")
     return redirect(url_for(".checklist", visit_id=visit.id), 303)
 
 
-def _checklist_page(visit, definition, values, errors, response_id, status):
+def _checklist_page(visit, survey, definition, values, errors, response_id, status):
     detail = services.visit_detail(db.session, visit)
-    survey = services.inspection_survey(db.session, visit.campaign)
     return render_template(
         "fieldwork/checklist.html",
         visit=visit,

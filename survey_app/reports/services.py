@@ -671,7 +671,7 @@ class ReportForm:
     survey_id: int
     version_id: int
     definition: Definition
-    version: int = 0  # the version's number, shown with an answer waiting on the phone
+    version: int  # the version's number, shown with an answer waiting on the phone
 
 
 def report_form(session: Session, campaign: Campaign) -> ReportForm:
