@@ -125,9 +125,19 @@ class Phone:
         page.wait_for_url(lambda url: url in landings)
 
     def wait_until_kept(self, paths: list[str], timeout: float = 20.0) -> None:
-        """Until the service worker controls the page and has kept ``paths``."""
-        self.page.wait_for_function("() => navigator.serviceWorker.controller !== null",
-                                    timeout=timeout * 1000)
+        """Until the service worker controls the page and has kept ``paths``.
+
+        A page whose navigation left before the first worker was active, and that was not
+        yet running when the worker claimed its clients, stays uncontrolled: claim() passes
+        over such a page.  The person's next page is controlled; here the page is reloaded
+        once the worker is active, which is the same."""
+        page = self.page
+        wait_until(page, """async () => (await navigator.serviceWorker.getRegistration())
+            ?.active?.state === 'activated'""", timeout=timeout)
+        if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+            page.reload()
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                               timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         while not set(paths) <= self.kept_pages():
             assert time.monotonic() < deadline, f"not kept: {set(paths) - self.kept_pages()}"
