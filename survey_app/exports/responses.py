@@ -34,34 +34,41 @@ class Column:
     question: Question
 
 
+def _own_columns(question: Question, locale: str) -> list[tuple[str, str, Question]]:
+    """(field name, header, question) of one question that is not a repeat: a matrix has a
+    column per row, an indicator two (its baseline, then its current value)."""
+    label = question.label.get(locale)
+    if question.type is QType.MATRIX:
+        return [(row.key, f"{label} – {row.label.get(locale)}", question)
+                for row in question.rows]
+    if question.type is QType.INDICATOR:
+        unit = f" ({question.unit.get(locale)})" if question.unit else ""
+        baseline = question.baseline_label.get(locale) if question.baseline_label else ""
+        current = question.current_label.get(locale) if question.current_label else ""
+        return [(f"{question.key}.{BASELINE}", f"{label} – {baseline}{unit}", question),
+                (question.key, f"{label} – {current}{unit}", question)]
+    if question.type is QType.NOTE:
+        return []
+    return [(question.key, label, question)]
+
+
 def columns(
     definition: Definition, max_rows: dict[str, int], locale: str = "vi"
 ) -> list[Column]:
     """Every answer field in form order, headed in ``locale``; repeats get one column per
-    row actually used."""
+    field of each row actually used (a matrix or an indicator in a repeat included)."""
     out: list[Column] = []
     for question in definition.questions():
+        if question.type is not QType.REPEAT:
+            out.extend(Column(*column) for column in _own_columns(question, locale))
+            continue
         label = question.label.get(locale)
-        if question.type is QType.REPEAT:
-            for i in range(max_rows.get(question.key, 0)):
-                for child in question.questions:
-                    header = f"{label} [{i + 1}] – {child.label.get(locale)}"
-                    out.append(Column(f"{question.key}.{i}.{child.key}", header, child))
-        elif question.type is QType.MATRIX:
-            out.extend(
-                Column(row.key, f"{label} – {row.label.get(locale)}", question)
-                for row in question.rows
-            )
-        elif question.type is QType.INDICATOR:
-            unit = f" ({question.unit.get(locale)})" if question.unit else ""
-            baseline = question.baseline_label.get(locale) if question.baseline_label else ""
-            current = question.current_label.get(locale) if question.current_label else ""
-            out.append(
-                Column(f"{question.key}.{BASELINE}", f"{label} – {baseline}{unit}", question)
-            )
-            out.append(Column(question.key, f"{label} – {current}{unit}", question))
-        elif question.type is not QType.NOTE:
-            out.append(Column(question.key, label, question))
+        for i in range(max_rows.get(question.key, 0)):
+            for child in question.questions:
+                out.extend(
+                    Column(f"{question.key}.{i}.{name}", f"{label} [{i + 1}] – {header}", q)
+                    for name, header, q in _own_columns(child, locale)
+                )
     return out
 
 
@@ -114,7 +121,7 @@ def _write_version(
     for fields in values.values():
         for name in fields:
             parts = name.split(".")
-            if len(parts) == 3 and parts[1].isdigit():
+            if len(parts) >= 3 and parts[1].isdigit():  # repeat.N.child[.baseline]
                 max_rows[parts[0]] = max(max_rows.get(parts[0], 0), int(parts[1]) + 1)
     cols = columns(definition, max_rows, locale)
     title = _("Version %(n)d", n=version.number)

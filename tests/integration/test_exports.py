@@ -68,3 +68,75 @@ def test_responses_export_in_english_uses_the_definitions_english(
     assert record["Is there a grassroots union?"] == "Yes"
     assert record["Level"] == "Low" and record["Members"] == 120
     assert record["New models [1] – Name"] == "Tổ tự quản"
+
+
+NESTED = """\
+key: nested_check
+title: {vi: Kiểm tra lồng nhau, en: Nested check}
+audience: inspection
+choice_lists:
+  levels:
+    - {value: low, label: {vi: Thấp, en: Low}}
+    - {value: high, label: {vi: Cao, en: High}}
+sections:
+  - key: s1
+    title: {vi: Phần 1, en: Part 1}
+    questions:
+      - key: teams
+        type: repeat
+        label: {vi: Tổ công đoàn, en: Union groups}
+        questions:
+          - {key: team_name, type: text, label: {vi: Tên tổ, en: Name}}
+          - key: ratings
+            type: matrix
+            choices: levels
+            label: {vi: Đánh giá, en: Ratings}
+            rows:
+              - {key: r_study, label: {vi: Học tập, en: Study}}
+              - {key: r_act, label: {vi: Hoạt động, en: Activity}}
+          - key: members
+            type: indicator
+            number_type: integer
+            label: {vi: Đoàn viên, en: Members}
+            baseline_label: {vi: Năm 2008, en: "2008"}
+            current_label: {vi: Năm 2017, en: "2017"}
+"""
+
+
+def test_a_matrix_and_an_indicator_inside_a_repeat_get_a_column_each(
+        client, login, make_user, db):
+    """Every answer typed reaches the workbook: a repeat's matrix rows and both figures of
+    its indicator, row by row."""
+    from survey_app.registry.services import sync_definition
+    from survey_app.surveys.loader import load_definition
+
+    sync_definition(db.session, load_definition(NESTED), NESTED)
+    db.session.commit()
+    login(make_user("inspector", unit_code="KT-DAKHA"))
+    answers = {"teams.0.team_name": "Tổ 1", "teams.0.r_study": "low", "teams.0.r_act": "high",
+               "teams.0.members.baseline": "40", "teams.0.members": "1.250",
+               "teams.1.team_name": "Tổ 2", "teams.1.r_act": "low",
+               "teams.1.members.baseline": "7", "teams.1.members": "9"}
+    data = {"csrf_token": csrf_token(client, "/surveys/nested_check/fill"),
+            "_response_id": str(uuid.uuid4()), **answers}
+    assert client.post("/surveys/nested_check/fill", data=data).status_code == 303
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client.delete_cookie("session")
+    login(make_user("office"))
+    export = client.get("/admin/surveys/nested_check/responses.xlsx")
+    assert export.status_code == 200, export.status_code
+    book = export.data
+    header, row = sheet_rows(book, "Phiên bản 1")
+    record = dict(zip(header, row, strict=True))
+    assert record["Tổ công đoàn [1] – Tên tổ"] == "Tổ 1"
+    assert record["Tổ công đoàn [1] – Đánh giá – Học tập"] == "Thấp"
+    assert record["Tổ công đoàn [1] – Đánh giá – Hoạt động"] == "Cao"
+    assert record["Tổ công đoàn [1] – Đoàn viên – Năm 2008"] == 40
+    assert record["Tổ công đoàn [1] – Đoàn viên – Năm 2017"] == 1250
+    assert record["Tổ công đoàn [2] – Đánh giá – Học tập"] in ("", None)
+    assert record["Tổ công đoàn [2] – Đánh giá – Hoạt động"] == "Thấp"
+    assert record["Tổ công đoàn [2] – Đoàn viên – Năm 2008"] == 7
+    assert record["Tổ công đoàn [2] – Đoàn viên – Năm 2017"] == 9
+    codes = sheet_rows(book, "Mã")
+    assert ["Phiên bản 1", "Tổ công đoàn [2] – Đánh giá – Hoạt động", "teams.1.r_act", "high",
+            "Cao"] in codes
