@@ -47,7 +47,7 @@ def plan_team(campaign: str, name: str, leader: str, members: tuple[str, ...]) -
     except UserError as exc:
         _fail(str(exc.message))
     db.session.commit()
-    click.echo(_("Team %(name)s: %(people)s.", name=team.name,
+    click.echo(_("Team “%(name)s”: %(people)s.", name=team.name,
                  people=", ".join(u.username for u in team.members)))
 
 
@@ -71,7 +71,7 @@ def plan_visit(campaign: str, unit_code: str, team_name: str, day: str) -> None:
     except UserError as exc:
         _fail(str(exc.message))
     db.session.commit()
-    click.echo(_("Planned: %(unit)s, team %(team)s, %(day)s.", unit=visit.unit.name,
+    click.echo(_("Planned: %(unit)s, team “%(team)s”, %(day)s.", unit=visit.unit.name,
                  team=visit.team.name, day=visit.visit_date.strftime("%d/%m/%Y")))
 
 

@@ -237,7 +237,7 @@ def add_visit(
     if taken is not None:
         raise PlanError(
             _(
-                "%(unit)s is already in the plan (team %(team)s, %(day)s).",
+                "%(unit)s is already in the plan (team “%(team)s”, %(day)s).",
                 unit=unit.name,
                 team=taken.team.name,
                 day=_day(taken.visit_date),

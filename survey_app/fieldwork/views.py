@@ -106,7 +106,7 @@ def create_team(key: str):
         return _plan_page(campaign, team_form=form, where="team", status=exc.status,
                           error=str(exc.message))
     db.session.commit()
-    flash(_("Team %(name)s created.", name=team.name), "success")
+    flash(_("Team “%(name)s” created.", name=team.name), "success")
     return _back_to_plan(key, "teams")
 
 

@@ -189,7 +189,7 @@ def test_office_builds_the_plan_on_a_small_phone(page, live_server, db, nq20, ma
     page.get_by_label("Tên đoàn").fill("Đoàn kiểm tra số 1")
     page.get_by_label("Trưởng đoàn", exact=True).select_option("to-truong")
     page.get_by_role("button", name="Tạo đoàn").click()
-    expect(page.locator(".flash-success")).to_contain_text("Đã tạo đoàn Đoàn kiểm tra số 1.")
+    expect(page.locator(".flash-success")).to_contain_text("Đã tạo đoàn “Đoàn kiểm tra số 1”.")
 
     # with a team and no visit yet, the form to add one is open
     page.get_by_role("searchbox", name="Tìm đơn vị").fill("dak ha")

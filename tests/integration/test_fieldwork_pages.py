@@ -127,7 +127,7 @@ def test_office_creates_a_team(db, nq20, people, client, office):
     team = db.session.scalars(select(InspectionTeam)).one()
     assert team.name == "Đoàn 3" and team.leader.username == "to-truong"
     assert [u.username for u in team.members] == ["thanh-vien", "to-truong"]
-    assert "Đã tạo đoàn Đoàn 3." in text(client.get("/campaigns/nq20_2017/plan"))
+    assert "Đã tạo đoàn “Đoàn 3”." in text(client.get("/campaigns/nq20_2017/plan"))
 
 
 @pytest.mark.parametrize(

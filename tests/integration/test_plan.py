@@ -127,12 +127,15 @@ def test_cli_builds_and_reports_the_plan(app, db, nq20, make_user):
     def run(*args):
         return runner.invoke(args=["plan", *args])
 
-    assert run("team", "nq20_2017", "Đoàn A", "--leader", "an", "--member", "binh").exit_code == 0
+    made = run("team", "nq20_2017", "Đoàn A", "--leader", "an", "--member", "binh")
+    assert made.exit_code == 0
+    assert made.output.strip() == "Đoàn “Đoàn A”: an, binh."  # never "Đoàn Đoàn A"
     refused = run("team", "nq20_2017", "Đoàn B", "--leader", "chi")
     assert refused.exit_code != 0 and "chi" in refused.output
     for code in FULL[1:]:
         result = run("visit", "nq20_2017", code, "--team", "Đoàn A", "--date", "2017-09-14")
         assert result.exit_code == 0, result.output
+        assert ", đoàn “Đoàn A”, ngày 14/09/2017." in result.output
     bad = run("visit", "nq20_2017", FULL[0], "--team", "Đoàn A", "--date", "2017-10-14")
     assert bad.exit_code != 0
     refused = run("finalize", "nq20_2017")
