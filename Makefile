@@ -38,7 +38,7 @@ test: $(STAMP) translations lint
 # Re-extract the message catalogue after changing UI strings, then translate vi.po.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o survey_app/translations/messages.pot --no-location --sort-output --omit-header --width 100 .
-	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-fuzzy-matching --width 100
+	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-fuzzy-matching --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) instance

@@ -14,7 +14,7 @@ from survey_app.formpages import current_locale
 from survey_app.localtime import local_today
 from survey_app.models.units import UnitKind
 from survey_app.models.users import Department
-from survey_app.reports.services import home_links
+from survey_app.reports.services import days_text, home_links
 
 
 @bp.get("/campaigns")
@@ -41,6 +41,7 @@ def show_campaign(key: str):
         campaign=campaign,
         config=config,
         deadlines=deadlines,
+        days_text=days_text,
         departments=departments,
         kind_label=lambda kind: UnitKind(kind).label,
         locale=current_locale(),

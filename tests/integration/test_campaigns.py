@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+import survey_app.campaigns.views
 from survey_app.campaigns import services
 from survey_app.models import AuditEvent, Campaign
 from tests.conftest import PROJECT_SURVEYS
@@ -112,10 +114,15 @@ def test_poll_links_can_belong_to_a_campaign(app, db, nq20):
     assert db.session.scalar(select(func.count(PollLink.id))) == 1
 
 
-def test_overview_shows_deadlines_window_and_quotas(client, nq20, login_as):
+def test_overview_shows_deadlines_window_and_quotas(client, nq20, login_as, monkeypatch):
     login_as("reporter")
     html = client.get("/campaigns/nq20_2017").get_data(as_text=True)
     assert "05/10/2017" in html and "10/11/2017" in html and "15/11/2017" in html
+    # each level's deadline reads on a phone: the level, then "Hạn 05/10/2017 · còn 4 ngày"
+    monkeypatch.setattr(survey_app.campaigns.views, "local_today", lambda: date(2017, 10, 1))
+    page = client.get("/campaigns/nq20_2017").get_data(as_text=True)
+    assert "Hạn 05/10/2017 · còn 4 ngày" in page and "Hạn 15/11/2017<" in page
+    assert "Hạn 05/10/2017 · đã qua" in html  # seen today, years later
     assert "01/09/2017" in html and "30/09/2017" in html
     assert "LĐLĐ huyện, thành phố: 3" in html
     assert "Ban Chính sách pháp luật" in html
