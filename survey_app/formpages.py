@@ -32,11 +32,12 @@ def current_locale() -> str:
     return str(get_locale() or "vi")
 
 
-def form_messages(definition: Definition | None = None) -> dict[str, str]:
+def form_messages(definition: Definition | None = None, *, drafts: bool = False) -> dict[str, str]:
     """The texts the browser shows while checking answers (the server says the same).
 
     Only those the form can need (all without a definition): a worker poll asks no numbers,
-    dates or repeats, and its page must stay light on a cheap phone.
+    dates or repeats, and its page must stay light on a cheap phone. ``drafts``: the form
+    has buttons that keep a draft on the server.
     """
     types = {q.type for q in definition.all_questions()} if definition else set(QType)
     messages = {
@@ -97,6 +98,11 @@ def form_messages(definition: Definition | None = None) -> dict[str, str]:
         messages["date"] = _("Enter a date as YYYY-MM-DD, e.g. 2017-06-30.")
     if QType.REPEAT in types:
         messages["removeRow"] = _("Remove this row")
+    if drafts:
+        messages["draftOffline"] = _(
+            "No connection: the draft stays on this phone. Save it to the server once there "
+            "is a connection; sending the form needs no connection."
+        )
     return messages
 
 

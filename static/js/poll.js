@@ -1,6 +1,8 @@
 // The poll page: skip logic and checks come from survey-form.js; this file keeps the
 // "already answered on this phone" marker (the server also sets a signed cookie).
-import "./survey-form.js";
+import { startForm } from "./survey-form.js";
+
+startForm();
 
 const KEY = (token) => `poll-done:${token}`;
 

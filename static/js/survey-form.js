@@ -8,8 +8,6 @@
  * - live checks with the server's rules (skip-logic.js) and error text placed where the
  *   server puts it, plus a summary and focus on the first problem when sending;
  * - pages (`layout: pages`): one relevant section at a time, Back/Next and a progress bar;
- * - repeat rows added and removed in the page instead of a round trip to the server;
- * - the computed change of indicators while typing;
  * - drafts kept on the device when the form has data-draft-key (draft-store.js);
  * - sending by script (send.js): the answers stay in the page and in the draft until the
  *   server has acknowledged them; a lost connection, an ended session, a 413, a 429 or a 5xx
@@ -17,31 +15,28 @@
  *   JavaScript the form posts as a plain form.
  *
  * Data comes from the form's data-schema (rendering.client_schema) and data-messages
- * (formpages.form_messages, already translated).
+ * (formpages.form_messages, already translated).  Repeats, indicators and server drafts are
+ * staff-form.js's: the poll page (poll.js) loads only this module.
  */
 import {
   checkAnswer, fieldInfo, isRelevant, relevance,
 } from './skip-logic.js';
 import { clearDraft, debounce, keepsLocalDraft, loadDraft, saveDraft } from './draft-store.js';
-import { formatNumber, parseNumber } from './numbers.js';
+import { formatNumber } from './numbers.js';
 
 const CONTROL_NAME = /^_|^csrf_token$/;
 const QUESTION = '.q[data-field], .matrix-row[data-field]';
-// Attributes that carry a repeat row's index: names, ids and references to ids.
-const ROW_ATTRIBUTES = [
-  'name', 'id', 'for', 'aria-describedby', 'aria-labelledby', 'data-change-for',
-];
 
 /** The HTML id of a field name, as rendering.field_id makes it. */
 function fieldId(name) {
   return `f-${name.replaceAll('.', '-')}`;
 }
 
-function fill(template, params = {}) {
+export function fill(template, params = {}) {
   return template.replace(/\{(\w+)\}/g, (whole, key) => (key in params ? params[key] : whole));
 }
 
-class SurveyForm {
+export class SurveyForm {
   constructor(form) {
     this.form = form;
     this.schema = JSON.parse(form.dataset.schema);
@@ -309,15 +304,16 @@ class SurveyForm {
     return this.senderModule;
   }
 
-  /** send.js cannot even be fetched: no connection.  Say so; everything stays. */
-  offline() {
+  /** send.js cannot even be fetched (or a draft cannot reach the server): no connection.
+   * Say so; everything stays. */
+  offline(text) {
     const m = this.messages;
     document.getElementById('send-failure')?.remove();
     const box = document.createElement('p');
     box.id = 'send-failure';
     box.className = 'alert send-failure';
     box.setAttribute('role', 'alert');
-    box.textContent = `${m.sendFailed} ${m.sendNetwork} ${m.sendKept}`;
+    box.textContent = text ?? `${m.sendFailed} ${m.sendNetwork} ${m.sendKept}`;
     this.form.querySelector('.form-actions, button.send').before(box);
     box.scrollIntoView({ block: 'center' });
     return false;
@@ -586,98 +582,6 @@ class SurveyForm {
     (this.progress ?? target).scrollIntoView({ block: 'start' });
   }
 
-  // ------------------------------------------------------------------ repeats
-
-  setUpRepeat(repeat) {
-    const add = repeat.querySelector('.add-row');
-    if (add) {
-      // In the page, not by a round trip: a plain button that posts nothing.
-      add.type = 'button';
-      add.removeAttribute('name');
-      add.removeAttribute('value');
-    }
-    for (const row of repeat.querySelectorAll('.repeat-row')) this.addRemoveButton(row);
-    this.updateRowButtons(repeat);
-  }
-
-  maxRows(repeat) {
-    return Number(repeat.querySelector('.repeat').dataset.maxRows) || 20;
-  }
-
-  addRemoveButton(row) {
-    if (row.querySelector(':scope > .remove-row')) return;
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'button remove-row';
-    button.textContent = this.messages.removeRow;
-    row.append(button);
-  }
-
-  updateRowButtons(repeat) {
-    const count = repeat.querySelectorAll('.repeat-row').length;
-    const min = Math.max(1, Number(repeat.querySelector('.repeat').dataset.minRows) || 0);
-    const add = repeat.querySelector('.add-row');
-    if (add) add.hidden = count >= this.maxRows(repeat);
-    for (const button of repeat.querySelectorAll('.remove-row')) button.hidden = count <= min;
-  }
-
-  /** A blank copy of the first row, numbered after the last one. */
-  addRow(repeat, { quiet = false } = {}) {
-    const list = repeat.querySelector('.repeat-rows');
-    if (list.children.length >= this.maxRows(repeat)) return;
-    const row = list.firstElementChild.cloneNode(true);
-    blankRow(row);
-    // Rename before inserting: a radio joining its original's group would uncheck it.
-    renumberRow(row, repeat.dataset.field, list.children.length);
-    this.addRemoveButton(row);
-    list.append(row);
-    this.updateRowButtons(repeat);
-    if (quiet) return;
-    this.refresh();
-    row.querySelector('input:not(:disabled), textarea:not(:disabled)')?.focus();
-    if (this.draftKey) this.saveSoon();
-  }
-
-  removeRow(row) {
-    const repeat = row.closest('.q-repeat');
-    const list = row.parentElement;
-    const index = [...list.children].indexOf(row);
-    row.remove();
-    [...list.children].forEach((other, i) => renumberRow(other, repeat.dataset.field, i));
-    this.updateRowButtons(repeat);
-    this.refresh();
-    const next = list.children[Math.min(index, list.children.length - 1)];
-    (next?.querySelector('input:not(:disabled), textarea:not(:disabled)')
-      ?? repeat.querySelector('.add-row'))?.focus();
-    if (this.draftKey) this.saveSoon();
-  }
-
-  // ------------------------------------------------------------------ indicators
-
-  /** "Change: +12 (+15,3%)" under an indicator, as formpages.indicator_change_text. */
-  updateChange(paragraph) {
-    const name = paragraph.dataset.changeFor;
-    const value = (field) => parseNumber(this.form.elements.namedItem(field)?.value ?? '').value;
-    const baseline = value(`${name}.baseline`);
-    const current = value(name);
-    if (baseline === null || current === null) {
-      paragraph.textContent = '';
-      return;
-    }
-    const diff = current - baseline;
-    const pct = baseline !== 0 ? (diff / baseline) * 100 : null;
-    paragraph.textContent = fill(this.messages.change ?? '{diff} ({pct})', {
-      diff: this.signed(diff),
-      pct: pct === null || !Number.isFinite(pct) ? '—' : `${this.signed(pct)}%`,
-    });
-  }
-
-  /** A change with its sign, to two decimals: +12; -0,5; 0 (formpages._signed). */
-  signed(number) {
-    const text = formatNumber(number, 2);
-    return number > 0 && text !== '0' ? `+${text}` : text;
-  }
-
   // ------------------------------------------------------------------ drafts
 
   saveDraft() {
@@ -715,58 +619,8 @@ class SurveyForm {
   }
 }
 
-// ---------------------------------------------------------------------- repeat rows
-
-/** Empty every answer of a cloned row and drop what the original showed (errors, change). */
-function blankRow(row) {
-  for (const control of row.querySelectorAll('input, textarea, select')) {
-    if (control.type === 'radio' || control.type === 'checkbox') {
-      control.checked = false;
-      control.removeAttribute('checked');
-    } else {
-      control.value = '';
-      control.removeAttribute('value');
-      if (control.tagName === 'TEXTAREA') control.textContent = '';
-    }
-    control.disabled = false;
-  }
-  for (const error of row.querySelectorAll('p.error')) {
-    const id = error.id;
-    for (const described of row.querySelectorAll('[aria-describedby]')) {
-      const rest = described.getAttribute('aria-describedby').split(/\s+/)
-        .filter((other) => other && other !== id);
-      if (rest.length) described.setAttribute('aria-describedby', rest.join(' '));
-      else described.removeAttribute('aria-describedby');
-    }
-    error.remove();
-  }
-  for (const element of row.querySelectorAll('.has-error')) element.classList.remove('has-error');
-  for (const marked of row.querySelectorAll('[aria-invalid]')) {
-    marked.removeAttribute('aria-invalid'); // inputs, and the fieldsets of choices
-  }
-  for (const change of row.querySelectorAll('p.change')) change.textContent = '';
-  for (const element of row.querySelectorAll('[data-skipped]')) {
-    element.removeAttribute('data-skipped');
-    element.hidden = false;
-  }
+/** Start `Kind` (SurveyForm, or staff-form.js's StaffForm) on the page's form, if any. */
+export function startForm(Kind = SurveyForm) {
+  const form = document.querySelector('form.survey[data-schema]');
+  if (form) new Kind(form).start();
 }
-
-/** Give a row index `index`: `rep.N.child` names and `f-rep-N-child` ids. */
-function renumberRow(row, repeat, index) {
-  row.dataset.index = String(index);
-  const name = new RegExp(`(^|\\s)${repeat}\\.\\d+\\.`, 'g');
-  const id = new RegExp(`(^|\\s)f-${repeat}-\\d+-`, 'g');
-  for (const element of [row, ...row.querySelectorAll('*')]) {
-    for (const attribute of ROW_ATTRIBUTES) {
-      const value = element.getAttribute(attribute);
-      if (value === null) continue;
-      const renamed = value
-        .replace(name, `$1${repeat}.${index}.`)
-        .replace(id, `$1f-${repeat}-${index}-`);
-      if (renamed !== value) element.setAttribute(attribute, renamed);
-    }
-  }
-}
-
-const form = document.querySelector('form.survey[data-schema]');
-if (form) new SurveyForm(form).start();

@@ -382,6 +382,31 @@ def load_form(db, text: str) -> None:
     db.session.commit()
 
 
+def test_saving_a_draft_to_the_server_offline_says_so_and_keeps_the_page(
+        phone, inspector, visits, db):
+    """"Lưu nháp" posts to the server: with no signal the page stays, says why, and keeps
+    the answers (never the browser's error page); sending the checklist still queues it."""
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(visit_pages(visits))
+    phone.offline()
+    phone.open_checklist_from_my_visits(visits[0].id)
+    phone.answer(three_answers()[0])
+    page = phone.page
+    page.get_by_role("button", name="Lưu nháp").first.click()
+    expect(page.locator("#send-failure")).to_have_text(
+        "Không có mạng: bản nháp vẫn được giữ trên điện thoại này. Hãy lưu lên máy chủ khi có "
+        "mạng; còn gửi phiếu thì không cần mạng.")
+    assert page.url == phone.url(checklist(visits[0]))
+    assert page.input_value("[name=a11_uu_diem]") == three_answers()[0]["a11_uu_diem"]
+    phone.send_offline()
+    assert phone.outbox_count() == 1
+    phone.online()
+    phone.wait_for_count(0)
+    [response] = stored(db)
+    assert response.visit_id == visits[0].id and response.submitted_at is not None
+    assert phone.errors == []
+
+
 def test_answers_the_server_refuses_stay_marked_and_are_corrected_and_sent(
         phone, inspector, db):
     load_form(db, REFUSAL_FORM)

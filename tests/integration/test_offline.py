@@ -97,8 +97,8 @@ def test_the_service_worker_is_served_from_the_root_and_always_revalidated(clien
     assert re.fullmatch(r"[0-9a-f]{16}", release)
     shell = shell_of(script)
     for url in ("/static/js/offline.js", "/static/js/outbox.js", "/static/js/send.js",
-                "/static/js/survey-form.js", "/static/css/app.css", "/static/icons/icon-192.png",
-                "/favicon.ico"):
+                "/static/js/survey-form.js", "/static/js/staff-form.js", "/static/css/app.css",
+                "/static/icons/icon-192.png", "/favicon.ico"):
         assert url in shell
     assert "/static/js/sw.js" not in shell and not any(u.startswith("/p/") for u in shell)
     for url in shell:
