@@ -214,6 +214,39 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+#: A repeat holding a matrix and an indicator: every field must reach exports and results.
+NESTED_SURVEY = """\
+key: nested_check
+title: {vi: Kiểm tra lồng nhau, en: Nested check}
+audience: inspection
+choice_lists:
+  levels:
+    - {value: low, label: {vi: Thấp, en: Low}}
+    - {value: high, label: {vi: Cao, en: High}}
+sections:
+  - key: s1
+    title: {vi: Phần 1, en: Part 1}
+    questions:
+      - key: teams
+        type: repeat
+        label: {vi: Tổ công đoàn, en: Union groups}
+        questions:
+          - {key: team_name, type: text, label: {vi: Tên tổ, en: Name}}
+          - key: ratings
+            type: matrix
+            choices: levels
+            label: {vi: Đánh giá, en: Ratings}
+            rows:
+              - {key: r_study, label: {vi: Học tập, en: Study}}
+              - {key: r_act, label: {vi: Hoạt động, en: Activity}}
+          - key: members
+            type: indicator
+            number_type: integer
+            label: {vi: Đoàn viên, en: Members}
+            baseline_label: {vi: Năm 2008, en: "2008"}
+            current_label: {vi: Năm 2017, en: "2017"}
+"""
+
 SAMPLE_SURVEY = """\
 key: sample_check
 title: {vi: Phiếu thử, en: Sample form}

@@ -263,22 +263,25 @@ def question_list(definition: Definition, area: str | None) -> list[QuestionFigu
         if area and section.area != area:
             continue
         for question in section.questions:
-            if question.type is QType.NOTE:
-                continue
-            if question.type is QType.MATRIX:
-                for row in question.rows:
-                    out.append(QuestionFigures(
-                        key=row.key, type=QType.MATRIX.value, label=row.label,
-                        area=section.area, parent_key=question.key,
-                        parent_label=question.label, choices=question.choices,
-                        is_scale=_is_scale(question)))
-            elif question.type is QType.REPEAT:
+            if question.type is QType.REPEAT:
                 for child in question.questions:
-                    if child.type is not QType.NOTE:
-                        out.append(_figures(child, section.area, question))
+                    out.extend(_own_figures(child, section.area, question))
             else:
-                out.append(_figures(question, section.area))
+                out.extend(_own_figures(question, section.area))
     return out
+
+
+def _own_figures(question, area, repeat=None) -> list[QuestionFigures]:
+    """A question's figures: none for a note, one per row for a matrix (in a repeat too:
+    its rows are answered by their own keys)."""
+    if question.type is QType.NOTE:
+        return []
+    if question.type is QType.MATRIX:
+        return [QuestionFigures(
+            key=row.key, type=QType.MATRIX.value, label=row.label, area=area,
+            parent_key=question.key, parent_label=question.label, choices=question.choices,
+            is_scale=_is_scale(question)) for row in question.rows]
+    return [_figures(question, area, repeat)]
 
 
 def _figures(question, area, parent=None) -> QuestionFigures:

@@ -7,7 +7,7 @@ import uuid
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from tests.conftest import csrf_token
+from tests.conftest import NESTED_SURVEY, csrf_token
 
 ANSWERS = {"has_union": "yes", "members": "120", "level": "low", "note_text": "ổn",
            "models.0.model_name": "Tổ tự quản", "models.1.model_name": "Quỹ tương trợ"}
@@ -70,37 +70,6 @@ def test_responses_export_in_english_uses_the_definitions_english(
     assert record["New models [1] – Name"] == "Tổ tự quản"
 
 
-NESTED = """\
-key: nested_check
-title: {vi: Kiểm tra lồng nhau, en: Nested check}
-audience: inspection
-choice_lists:
-  levels:
-    - {value: low, label: {vi: Thấp, en: Low}}
-    - {value: high, label: {vi: Cao, en: High}}
-sections:
-  - key: s1
-    title: {vi: Phần 1, en: Part 1}
-    questions:
-      - key: teams
-        type: repeat
-        label: {vi: Tổ công đoàn, en: Union groups}
-        questions:
-          - {key: team_name, type: text, label: {vi: Tên tổ, en: Name}}
-          - key: ratings
-            type: matrix
-            choices: levels
-            label: {vi: Đánh giá, en: Ratings}
-            rows:
-              - {key: r_study, label: {vi: Học tập, en: Study}}
-              - {key: r_act, label: {vi: Hoạt động, en: Activity}}
-          - key: members
-            type: indicator
-            number_type: integer
-            label: {vi: Đoàn viên, en: Members}
-            baseline_label: {vi: Năm 2008, en: "2008"}
-            current_label: {vi: Năm 2017, en: "2017"}
-"""
 
 
 def test_a_matrix_and_an_indicator_inside_a_repeat_get_a_column_each(
@@ -110,7 +79,7 @@ def test_a_matrix_and_an_indicator_inside_a_repeat_get_a_column_each(
     from survey_app.registry.services import sync_definition
     from survey_app.surveys.loader import load_definition
 
-    sync_definition(db.session, load_definition(NESTED), NESTED)
+    sync_definition(db.session, load_definition(NESTED_SURVEY), NESTED_SURVEY)
     db.session.commit()
     login(make_user("inspector", unit_code="KT-DAKHA"))
     answers = {"teams.0.team_name": "Tổ 1", "teams.0.r_study": "low", "teams.0.r_act": "high",
