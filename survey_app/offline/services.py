@@ -33,8 +33,12 @@ VISITS = "/visits"
 SHELL_FOLDERS = ("css", "js", "icons")
 STATIC = "/static/"
 SERVICE_WORKER = Path("js") / "sw.js"
-#: Not kept: the worker itself, and what only the anonymous poll page loads (never kept).
-NOT_SHELL = frozenset({SERVICE_WORKER, Path("js") / "poll.js", Path("css") / "poll.css"})
+#: Not kept: the worker itself, what only the anonymous poll page loads (never kept), and
+#: what only pages used online load (the review, posters, the roster and the accounts): no
+#: page kept on the phone (offline_pages) uses them.
+NOT_SHELL = frozenset({SERVICE_WORKER, *(Path(p) for p in (
+    "js/poll.js", "css/poll.css", "css/poster.css", "css/review.css", "js/print.js",
+    "js/search.js", "js/unit-picker.js", "js/unit-tree.js"))})
 
 
 def fill_pages(session: Session, user: User) -> list[str]:

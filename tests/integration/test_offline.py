@@ -22,6 +22,7 @@ from survey_app.fieldwork import services as fieldwork
 from survey_app.models import Response
 from survey_app.offline import services
 from survey_app.offline.views import _served
+from tests.conftest import csrf_token
 from tests.integration.test_form_json import poll
 from tests.integration.test_responses import GOOD, count
 
@@ -251,6 +252,42 @@ def test_the_worker_is_given_only_pages_this_app_serves_and_each_opens(client, l
         response = client.get(page)
         assert response.status_code == 200, page
         assert response.mimetype == "text/html"
+
+
+STATIC_REF = re.compile(r'(?:src|href)="(/static/[^"?#]+)')
+JS_IMPORT = re.compile(r"""(?:\bfrom|\bimport\(?)\s*['"]\./([\w.-]+\.js)['"]""")
+
+
+def loaded_files(client, page: str) -> set[str]:
+    """The static files ``page`` loads: its links and scripts, and what those scripts import
+    (statically or when needed), all the way down."""
+    found = set(STATIC_REF.findall(client.get(page).get_data(as_text=True)))
+    scripts = [url for url in found if url.endswith(".js")]
+    while scripts:
+        source = client.get(scripts.pop()).get_data(as_text=True)
+        for name in JS_IMPORT.findall(source):
+            url = f"/static/js/{name}"
+            if url not in found:
+                found.add(url)
+                scripts.append(url)
+    return found
+
+
+def test_everything_a_kept_page_loads_is_kept_with_it(client, login, db, nq20, plan,
+                                                       make_user):
+    """A page kept on the phone opens offline whole: its styles, scripts and icons are in
+    the worker's list (the files only online pages load are left out of it)."""
+    shell = set(shell_of(client.get("/sw.js").get_data(as_text=True)))
+    reporter = make_user("reporter", unit_code="KT-DAKHA")
+    for person in (plan["member"], reporter):
+        login(person)
+        for page in client.get("/offline/pages").json["pages"]:
+            missing = loaded_files(client, page) - shell
+            assert not missing, (page, sorted(missing))
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+        client.delete_cookie("session")
+    assert "/static/js/staff-form.js" in shell and "/static/css/reports.css" in shell
+    assert "/static/css/review.css" not in shell and "/static/js/poll.js" not in shell
 
 
 def test_served_tells_pages_from_unknown_addresses(app):
