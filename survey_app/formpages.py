@@ -103,6 +103,9 @@ def form_messages(definition: Definition | None = None, *, drafts: bool = False)
             "No connection: the draft stays on this phone. Save it to the server once there "
             "is a connection; sending the form needs no connection."
         )
+        messages["actionOffline"] = _(
+            "No connection: this needs one. Try again once there is a signal."
+        )
     return messages
 
 

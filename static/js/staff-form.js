@@ -171,3 +171,19 @@ function renumberRow(row, repeat, index) {
 }
 
 startForm(StaffForm);
+
+// The page's other forms that post as a page (the report's signed document): with no
+// connection, say so beside the form rather than leave for the browser's error page.
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (navigator.onLine || event.defaultPrevented || form.method !== 'post'
+    || form.matches('form.survey') || !form.closest('main')) return;
+  event.preventDefault();
+  const messages = JSON.parse(document.querySelector('form.survey')?.dataset.messages || '{}');
+  form.querySelector('.offline-refusal')?.remove();
+  const box = Object.assign(document.createElement('p'), {
+    className: 'alert offline-refusal', textContent: messages.actionOffline ?? '',
+  });
+  box.setAttribute('role', 'alert');
+  form.prepend(box);
+});

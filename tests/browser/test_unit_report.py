@@ -121,6 +121,16 @@ def test_report_sent_returned_corrected_and_seen_again(browser, live_server, db,
     cdcs.set_input_files("#document", files=[{
         "name": "Báo cáo tổng kết đã ký.pdf", "mimeType": "application/pdf",
         "buffer": minimal_pdf()}])
+    # no signal: the page stays and says why, the file still chosen (never the browser's
+    # error page in place of the report)
+    cdcs.context.set_offline(True)
+    here = cdcs.url
+    cdcs.get_by_role("button", name="Tải tệp lên").click()
+    expect(cdcs.locator("form.upload .offline-refusal")).to_have_text(
+        "Không có mạng: việc này cần có mạng. Hãy thử lại khi có sóng.")
+    assert cdcs.url == here
+    assert cdcs.evaluate("document.getElementById('document').files.length") == 1
+    cdcs.context.set_offline(False)
     cdcs.get_by_role("button", name="Tải tệp lên").click()
     expect(cdcs.locator(".flash-success")).to_contain_text("Báo cáo tổng kết đã ký.pdf")
     expect(cdcs.locator(".attachments")).to_contain_text("Báo cáo tổng kết đã ký.pdf")
