@@ -3,7 +3,8 @@
  * previews): survey-form.js and what a worker's poll never needs, so that the poll page
  * stays light: repeat rows added and removed in the page instead of a round trip to the
  * server, the computed change of indicators while typing, and buttons that keep a draft on
- * the server (data-plain) saying so when there is no connection.
+ * the server (data-plain), and the page's other forms (a report's signed document), saying
+ * so when there is no connection instead of leaving for the browser's error page.
  */
 import { SurveyForm, fill, startForm } from './survey-form.js';
 import { formatNumber, parseNumber } from './numbers.js';
