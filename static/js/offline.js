@@ -83,6 +83,8 @@ async function flush(byHand = false) {
     const report = await (navigator.locks
       ? navigator.locks.request('survey-outbox', { ifAvailable: true }, (lock) => lock && run())
       : run());
+    // another tab is sending: once it is done, this tab counts what is left (below)
+    if (report === null) await navigator.locks.request('survey-outbox', () => {});
     if (report) told(report, byHand);
     if (report && report.stop !== 'network') {
       copy = false; // the server answered: connected, whatever the page was served from

@@ -317,6 +317,33 @@ def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, visits, 
     assert response.visit_id == visits[0].id
 
 
+def test_a_tab_that_waited_for_another_tab_sending_shows_what_is_left(
+        phone, inspector, visits, db):
+    """One tab sends at a time (a Web Lock); the other, which found the outbox busy, counts
+    again once that tab is done rather than showing "1" for an answer that has left."""
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(visit_pages(visits))
+    phone.offline()
+    phone.open(checklist(visits[0]))
+    phone.answer(three_answers()[0])
+    phone.send_offline()
+    [item] = phone.outbox("items", inspector.id)
+    other = Phone(phone.context, phone.server)
+    other.open("/outbox")
+    other.wait_for_count(1)
+    # the other tab is sending (it holds the lock) when this one tries
+    other.page.evaluate("""() => { navigator.locks.request('survey-outbox',
+        () => new Promise((done) => { window.doneSending = done; })); }""")
+    other.page.wait_for_function("() => typeof window.doneSending === 'function'")
+    phone.send_now()
+    phone.page.wait_for_timeout(300)
+    assert phone.outbox_count() == 1
+    other.outbox("remove", item["id"])  # what the other tab's send does on the server's ack
+    other.page.evaluate("() => window.doneSending()")
+    phone.wait_for_count(0, timeout=5)
+    assert phone.errors == [] and other.errors == []
+
+
 def test_a_visit_whose_checklist_waits_opens_as_waiting_not_as_a_second_form(
         phone, inspector, visits, db):
     """A kept page opens with a new response id each time: opened again, the visit's
