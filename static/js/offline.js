@@ -22,6 +22,7 @@ let copy = document.documentElement.hasAttribute('data-offline-copy');
 let busy = false;
 let wait = 5000; // before trying again after a failure: 5 s, doubling up to a minute
 let timer;
+let again = false; // asked to send while sending (the connection came back): once more
 
 const remembered = () => {
   try {
@@ -74,7 +75,11 @@ function told(report, byHand) {
 
 /** Send what waits (one tab at a time), then show what came of it. */
 async function flush(byHand = false) {
-  if (busy || !bar || !(await count())) return;
+  if (busy) {
+    again = true;
+    return;
+  }
+  if (!bar || !(await count())) return;
   busy = true;
   clearTimeout(timer);
   if (byHand) say(m.sending);
@@ -104,6 +109,10 @@ async function flush(byHand = false) {
     busy = false;
     await count();
     window.dispatchEvent(new Event('outbox-sent'));
+    if (again) {
+      again = false;
+      flush(byHand);
+    }
   }
 }
 
@@ -144,6 +153,7 @@ document.querySelector('form[action$="/logout"]')?.addEventListener('submit', ()
 
 window.addEventListener('online', () => {
   copy = false;
+  wait = 5000;
   banner();
   flush();
   keepPages();

@@ -11,7 +11,10 @@ request bodies (BodyRecorder), before Flask parses them.
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
+import time
 import uuid
 from datetime import date
 
@@ -315,6 +318,39 @@ def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, visits, 
     [response] = stored(db)
     assert str(response.id) == phone.outbox("receipts", None)[0]["id"]
     assert response.visit_id == visits[0].id
+
+
+def test_the_connection_back_while_a_try_is_failing_sends_right_after_it(
+        phone, inspector, visits, db, app, monkeypatch):
+    """The signal returns while a try made on a weak one is still failing (the tab is busy):
+    the answers go as soon as that try ends, not at the next retry, up to a minute later."""
+    phone.sign_in(inspector.username)
+    phone.wait_until_kept(visit_pages(visits))
+    phone.offline()
+    phone.open(checklist(visits[0]))
+    phone.answer(three_answers()[0])
+    phone.send_offline()
+    phone.wait_for_count(1)
+
+    token = app.view_functions["offline.token"]
+    slow = threading.Event()
+
+    @functools.wraps(token)  # its access rule too
+    def weak_signal():  # the first try hangs on the weak signal, then fails
+        if not slow.is_set():
+            slow.set()
+            time.sleep(1.5)
+            return {"error": "busy"}, 503
+        return token()
+
+    monkeypatch.setitem(app.view_functions, "offline.token", weak_signal)
+    phone.online()
+    assert slow.wait(5)  # the first try is on its way
+    phone.page.evaluate("() => window.dispatchEvent(new Event('online'))")  # the signal is back
+    phone.wait_for_count(0, timeout=4)  # long before the next retry (5 s after the failure)
+    [response] = stored(db)
+    assert response.visit_id == visits[0].id
+    assert phone.errors == []
 
 
 def test_a_tab_that_waited_for_another_tab_sending_shows_what_is_left(
