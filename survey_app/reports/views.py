@@ -106,6 +106,13 @@ def _posted_values(campaign: Campaign) -> dict[str, list[str]]:
     return rendering.compact_repeats(definition, rendering.form_lists(request.form))
 
 
+def _refused(exc, campaign, unit, unit_access, values):
+    """The report page again with what was posted and the service's reason, nothing saved."""
+    db.session.rollback()
+    flash(str(exc.message), "error")
+    return _report_page(campaign, unit, unit_access, values=values, status=exc.status)
+
+
 @bp.post("/campaigns/<key>/report/draft")
 @access(Perm.REPORTS_FILE)
 def save_draft(key: str):
@@ -115,9 +122,7 @@ def save_draft(key: str):
         services.save_draft(db.session, campaign, unit, values, user=current_user,
                             access=unit_access, today=local_today())
     except services.ReportError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return _report_page(campaign, unit, unit_access, values=values, status=exc.status)
+        return _refused(exc, campaign, unit, unit_access, values)
     db.session.commit()
     flash(_("The draft is kept on the server: you can carry on from any device."), "success")
     session[FRESH_DRAFT] = f"{campaign.key}:{unit.code}"
@@ -135,9 +140,7 @@ def prefill_report(key: str):
             db.session, campaign, unit, values, definition, user=current_user,
             access=unit_access, today=local_today())
     except services.ReportError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return _report_page(campaign, unit, unit_access, values=values, status=exc.status)
+        return _refused(exc, campaign, unit, unit_access, values)
     db.session.commit()
     session[FRESH_DRAFT] = f"{campaign.key}:{unit.code}"
     if not filled:
