@@ -171,7 +171,7 @@ function renumberRow(row, repeat, index) {
   }
 }
 
-startForm(StaffForm);
+const staffForm = startForm(StaffForm);
 
 // The page's other forms that post as a page (the report's signed document): with no
 // connection, say so beside the form rather than leave for the browser's error page.
@@ -180,10 +180,9 @@ document.addEventListener('submit', (event) => {
   if (navigator.onLine || event.defaultPrevented || form.method !== 'post'
     || form.matches('form.survey') || !form.closest('main')) return;
   event.preventDefault();
-  const messages = JSON.parse(document.querySelector('form.survey')?.dataset.messages || '{}');
   form.querySelector('.offline-refusal')?.remove();
   const box = Object.assign(document.createElement('p'), {
-    className: 'alert offline-refusal', textContent: messages.actionOffline ?? '',
+    className: 'alert offline-refusal', textContent: staffForm?.messages.actionOffline ?? '',
   });
   box.setAttribute('role', 'alert');
   form.prepend(box);

@@ -619,8 +619,12 @@ export class SurveyForm {
   }
 }
 
-/** Start `Kind` (SurveyForm, or staff-form.js's StaffForm) on the page's form, if any. */
+/** Start `Kind` (SurveyForm, or staff-form.js's StaffForm) on the page's form, if any;
+ * the form started, or null. */
 export function startForm(Kind = SurveyForm) {
   const form = document.querySelector('form.survey[data-schema]');
-  if (form) new Kind(form).start();
+  if (!form) return null;
+  const started = new Kind(form);
+  started.start();
+  return started;
 }
