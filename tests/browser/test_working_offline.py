@@ -320,16 +320,24 @@ def test_the_same_draft_in_two_tabs_is_one_submission(phone, inspector, visits, 
     assert response.visit_id == visits[0].id
 
 
-def test_the_connection_back_while_a_try_is_failing_sends_right_after_it(
-        phone, inspector, visits, db, app, monkeypatch):
-    """The signal returns while a try made on a weak one is still failing (the tab is busy):
-    the answers go as soon as that try ends, not at the next retry, up to a minute later."""
+def one_checklist_waiting(phone, inspector, visits) -> dict:
+    """Signed in, pages kept, no signal: the first visit's checklist sent and waiting in the
+    outbox (the item returned)."""
     phone.sign_in(inspector.username)
     phone.wait_until_kept(visit_pages(visits))
     phone.offline()
     phone.open(checklist(visits[0]))
     phone.answer(three_answers()[0])
     phone.send_offline()
+    [item] = phone.outbox("items", inspector.id)
+    return item
+
+
+def test_the_connection_back_while_a_try_is_failing_sends_right_after_it(
+        phone, inspector, visits, db, app, monkeypatch):
+    """The signal returns while a try made on a weak one is still failing (the tab is busy):
+    the answers go as soon as that try ends, not at the next retry, up to a minute later."""
+    one_checklist_waiting(phone, inspector, visits)
     phone.wait_for_count(1)
 
     token = app.view_functions["offline.token"]
@@ -357,13 +365,7 @@ def test_a_tab_that_waited_for_another_tab_sending_shows_what_is_left(
         phone, inspector, visits, db):
     """One tab sends at a time (a Web Lock); the other, which found the outbox busy, counts
     again once that tab is done rather than showing "1" for an answer that has left."""
-    phone.sign_in(inspector.username)
-    phone.wait_until_kept(visit_pages(visits))
-    phone.offline()
-    phone.open(checklist(visits[0]))
-    phone.answer(three_answers()[0])
-    phone.send_offline()
-    [item] = phone.outbox("items", inspector.id)
+    item = one_checklist_waiting(phone, inspector, visits)
     other = Phone(phone.context, phone.server)
     other.open("/outbox")
     other.wait_for_count(1)
